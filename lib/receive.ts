@@ -1,0 +1,85 @@
+/**
+ * What the ISPM Issue Trigger answers to one delivery, decided from plain data: the request, the
+ * credential, the user's filter and the trigger's memory. The node only reads the request and writes the
+ * answer. Order matters: nothing about the message is looked at before the caller is authenticated, and
+ * nothing is remembered unless the issue would start the workflow.
+ */
+import {
+	CredentialConfigError,
+	matchesApiKey,
+	requiredParameters,
+	type IncomingParameters,
+	type IspmApiKeyCredential,
+	type KeyLocation,
+} from './apiKeyAuth';
+import { validateEnvelope, type IspmEnvelope, type ValidationProblem } from './envelope';
+import { decide, type IssueFilter } from './issueFilter';
+import type { IssueMemory } from './issueMemory';
+
+export interface Delivery extends IncomingParameters {
+	body: unknown;
+}
+
+export interface ReceiveSettings {
+	location: KeyLocation;
+	credential: IspmApiKeyCredential;
+	filter: IssueFilter;
+	/** `undefined` for test runs in the editor: they accept every issue and remember nothing. */
+	memory: IssueMemory | undefined;
+}
+
+export type ReceiveOutcome =
+	| { status: 401; body: { error: string } }
+	| { status: 500; body: { error: string } }
+	| { status: 400; body: { error: string; problems: ValidationProblem[] } }
+	| { status: 200; body: { status: 'ignored'; reason: string } }
+	| { status: 200; body: { status: 'duplicate'; issueId: string } }
+	| {
+			status: 200;
+			body: { status: 'accepted'; issueId: string; eventId: string };
+			envelope: IspmEnvelope;
+	  };
+
+export const UNAUTHORIZED_MESSAGE =
+	'Unauthorized: the API key or a required parameter is missing or wrong';
+
+function parseBody(body: unknown): unknown {
+	// A body sent without a JSON content type reaches the node as text.
+	if (typeof body !== 'string') return body;
+	try {
+		return JSON.parse(body);
+	} catch {
+		return body;
+	}
+}
+
+export function receiveDelivery(delivery: Delivery, settings: ReceiveSettings): ReceiveOutcome {
+	let required: Array<[string, string]>;
+	try {
+		required = requiredParameters(settings.credential);
+	} catch (error) {
+		const reason = error instanceof CredentialConfigError ? error.message : 'its credential is unreadable';
+		return { status: 500, body: { error: `The ISPM Issue Trigger is not configured: ${reason}` } };
+	}
+	if (!matchesApiKey(settings.location, required, delivery)) {
+		return { status: 401, body: { error: UNAUTHORIZED_MESSAGE } };
+	}
+
+	const checked = validateEnvelope(parseBody(delivery.body));
+	if (!checked.ok) {
+		return {
+			status: 400,
+			body: { error: 'The body is not a valid ISPM event hook message', problems: checked.problems },
+		};
+	}
+	const envelope = checked.value;
+
+	const decision = decide(settings.filter, envelope);
+	if (!decision.pass) return { status: 200, body: { status: 'ignored', reason: decision.reason } };
+
+	const issueId = envelope.eventData.id;
+	if (settings.memory && !settings.memory.claim(issueId)) {
+		return { status: 200, body: { status: 'duplicate', issueId } };
+	}
+	return { status: 200, body: { status: 'accepted', issueId, eventId: envelope.id }, envelope };
+}

@@ -1,0 +1,119 @@
+import {
+	NodeConnectionTypes,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHookFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import type { IspmApiKeyCredential } from '../../lib/apiKeyAuth';
+import type { IspmEnvelope } from '../../lib/envelope';
+import { createIssueFilter } from '../../lib/issueFilter';
+import { DEFAULT_REMEMBER_ISSUES, memoryFor, STATIC_DATA_KEY } from '../../lib/issueMemory';
+import { receiveDelivery } from '../../lib/receive';
+import { simplify } from '../../lib/simplify';
+import { triggerProperties } from './description';
+
+interface TriggerOptions {
+	customIssueTypes?: string;
+	severities?: string[];
+	rememberIssues?: number;
+	simplify?: boolean;
+}
+
+type Context = IWebhookFunctions | IExecuteFunctions;
+
+/** Test runs in the editor accept every issue and neither read nor change what production remembers. */
+const isTestRun = (context: Context) => context.getMode() === 'manual';
+
+function triggerMemory(context: Context, options: TriggerOptions) {
+	const staticData = context.getWorkflowStaticData('node');
+	const scope = `${context.getWorkflow().id}:${context.getNode().id}`;
+	const memory = memoryFor(scope, options.rememberIssues ?? DEFAULT_REMEMBER_ISSUES, staticData[STATIC_DATA_KEY]);
+	return { memory, staticData };
+}
+
+export class IspmIssueTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'ISPM Issue Trigger',
+		name: 'ispmIssueTrigger',
+		icon: { light: 'file:../../icons/ispm.svg', dark: 'file:../../icons/ispm.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{ $parameter["issueTypes"].length ? $parameter["issueTypes"].length + " issue type(s)" : "All issue types" }}',
+		description: 'Starts the workflow when Okta ISPM reports a new issue of the selected types',
+		defaults: { name: 'ISPM Issue Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{ name: 'ispmHeaderAuthApi', required: true, displayOptions: { show: { authentication: ['headerAuth'] } } },
+			{ name: 'ispmQueryAuthApi', required: true, displayOptions: { show: { authentication: ['queryAuth'] } } },
+		],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'ispm' }],
+		properties: triggerProperties,
+	};
+
+	// ISPM has no API to register hooks: the admin pastes the URL into ISPM's Webhook tile.
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const options = this.getNodeParameter('options', {}) as TriggerOptions;
+		const authentication = this.getNodeParameter('authentication', 'headerAuth') as string;
+		const credential = await this.getCredentials<IspmApiKeyCredential & IDataObject>(
+			authentication === 'queryAuth' ? 'ispmQueryAuthApi' : 'ispmHeaderAuthApi',
+		);
+		const outcome = receiveDelivery(
+			{ headers: this.getHeaderData(), query: this.getQueryData() as IDataObject, body: this.getBodyData() },
+			{
+				location: authentication === 'queryAuth' ? 'query' : 'header',
+				credential,
+				filter: createIssueFilter({ ...options, issueTypes: this.getNodeParameter('issueTypes', []) as string[] }),
+				memory: isTestRun(this) ? undefined : triggerMemory(this, options).memory,
+			},
+		);
+		if ('envelope' in outcome) {
+			return { webhookResponse: outcome.body, workflowData: [[{ json: outcome.envelope as IDataObject }]] };
+		}
+		if (outcome.status === 200) return { webhookResponse: outcome.body };
+		this.getResponseObject().status(outcome.status).json(outcome.body);
+		return { noWebhookResponse: true };
+	}
+
+	/**
+	 * Runs in the execution phase with the webhook's output as input. This is where the memory is
+	 * persisted: n8n drops static-data changes made in a webhook() that starts an execution, and saves
+	 * the execution's static data when it ends (see lib/issueMemory.ts).
+	 */
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const options = this.getNodeParameter('options', 0, {}) as TriggerOptions;
+		if (!isTestRun(this)) {
+			const { memory, staticData } = triggerMemory(this, options);
+			// Already claimed when the same process received it; in queue mode a worker learns it here.
+			for (const item of items) memory.claim((item.json as IspmEnvelope).eventData.id);
+			memory.persistInto(staticData);
+		}
+		return [
+			items.map((item, index) => ({
+				json: options.simplify ? (simplify(item.json as IspmEnvelope) as IDataObject) : item.json,
+				pairedItem: { item: index },
+			})),
+		];
+	}
+}

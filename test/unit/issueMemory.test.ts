@@ -1,0 +1,79 @@
+import { forgetAllMemories, IssueMemory, memoryFor } from '../../lib/issueMemory';
+
+afterEach(() => forgetAllMemories());
+
+describe('IssueMemory', () => {
+	it('should claim a new id once', () => {
+		const memory = new IssueMemory(3);
+		expect([memory.claim('a'), memory.claim('a'), memory.claim('b')]).toEqual([true, false, true]);
+		expect(memory.size).toBe(2);
+	});
+
+	it('should forget the oldest first when full, keeping capacity ids', () => {
+		const memory = new IssueMemory(3);
+		for (const id of ['a', 'b', 'c', 'd', 'e']) memory.claim(id);
+		expect(memory.ids()).toEqual(['c', 'd', 'e']);
+		expect(memory.has('a') || memory.has('b')).toBe(false);
+		expect(memory.ring.ids).toHaveLength(3);
+		expect(memory.claim('a')).toBe(true);
+		expect(memory.ids()).toEqual(['d', 'e', 'a']);
+	});
+
+	it('should restore the same ids, in order, from its stored form', () => {
+		const memory = new IssueMemory(4);
+		for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) memory.claim(id);
+		const restored = new IssueMemory(4);
+		restored.hydrate(JSON.parse(JSON.stringify(memory.ring)));
+		expect(restored.ids()).toEqual(['c', 'd', 'e', 'f']);
+		expect(restored.claim('c')).toBe(false);
+	});
+
+	it.each([[undefined], [null], ['text'], [{ capacity: 2, next: 0, ids: [1, 2] }], [{ ids: ['a'] }]])(
+		'should ignore an unreadable stored value %j',
+		(stored) => {
+			const memory = new IssueMemory(2);
+			memory.hydrate(stored);
+			expect(memory.size).toBe(0);
+		},
+	);
+
+	it.each([[0], [-1], [1.5], [2_000_000]])('should reject a capacity of %p, naming the option', (capacity) => {
+		expect(() => new IssueMemory(capacity)).toThrow('rememberIssues must be a whole number from 1 to 1000000');
+	});
+
+	it('should make the static data it persists into show the live ring', () => {
+		const memory = new IssueMemory(5);
+		const staticData: Record<string, unknown> = {};
+		memory.persistInto(staticData);
+		memory.claim('later');
+		expect(JSON.parse(JSON.stringify(staticData))).toEqual({
+			seenIssues: { version: 1, capacity: 5, next: 0, ids: ['later'] },
+		});
+	});
+
+	it('should keep lookups flat as the set grows to a million ids', () => {
+		// Counting work rather than timing it: a Map lookup touches no other entry.
+		const memory = new IssueMemory(1_000_000);
+		for (let i = 0; i < 1_000_000; i++) memory.claim(`Alert_${i}`);
+		expect(memory.size).toBe(1_000_000);
+		expect(memory.claim('Alert_999999')).toBe(false);
+		expect(memory.claim('Alert_1000000')).toBe(true);
+		expect(memory.has('Alert_0')).toBe(false);
+	});
+});
+
+describe('memoryFor', () => {
+	it('should give one shared memory per scope, filled from the stored ring on first use only', () => {
+		const stored = { version: 1, capacity: 10, next: 0, ids: ['x'] };
+		const first = memoryFor('wf:node', 10, stored);
+		expect(memoryFor('wf:node', 10, { ...stored, ids: ['y'] })).toBe(first);
+		expect(first.ids()).toEqual(['x']);
+		expect(memoryFor('other:node', 10, undefined).size).toBe(0);
+	});
+
+	it('should keep the newest ids when the capacity changes', () => {
+		const memory = memoryFor('wf:node', 5, undefined);
+		for (const id of ['a', 'b', 'c', 'd']) memory.claim(id);
+		expect(memoryFor('wf:node', 2, undefined).ids()).toEqual(['c', 'd']);
+	});
+});

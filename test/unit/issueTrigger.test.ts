@@ -1,0 +1,308 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals -- test code runs in Jest, not in n8n */
+import { UNAUTHORIZED_MESSAGE } from '../../lib/receive';
+import { STATIC_DATA_KEY } from '../../lib/issueMemory';
+import { issueEnvelope, sampleEnvelope } from '../helpers/samples';
+import { WebhookTriggerHost, type HostDelivery } from '../helpers/webhookHost';
+
+const SENT_VALUE = 'test-value-not-a-secret';
+const headerCredential = { key: 'X-ISPM-Key', value: SENT_VALUE, additionalParameters: '{"X-Tenant":"acme"}' };
+const goodHeaders = { 'X-ISPM-Key': SENT_VALUE, 'X-Tenant': 'acme' };
+
+const hosts: WebhookTriggerHost[] = [];
+
+function host(
+	parameters: Record<string, unknown> = {},
+	credential: Record<string, unknown> = headerCredential,
+	workflowMs = 20,
+) {
+	const created = new WebhookTriggerHost(
+		{ authentication: 'headerAuth', issueTypes: [], options: {}, ...parameters },
+		credential,
+		undefined,
+		workflowMs,
+	);
+	hosts.push(created);
+	return created;
+}
+
+const delivery = (body: unknown, headers: Record<string, string> = goodHeaders): HostDelivery => ({ headers, body });
+
+afterEach(async () => {
+	// Every test starts from a fresh process: no execution left running, no memory carried over.
+	for (const created of hosts.splice(0)) await created.restart();
+});
+
+describe('ISPM Issue Trigger webhook()', () => {
+	describe('authentication', () => {
+		it.each([
+			['no key', { 'X-Tenant': 'acme' }],
+			['a wrong key', { ...goodHeaders, 'X-ISPM-Key': 'wrong' }],
+			['a missing extra parameter', { 'X-ISPM-Key': SENT_VALUE }],
+			['a wrong extra parameter', { ...goodHeaders, 'X-Tenant': 'other' }],
+		])('should answer 401 and start nothing for %s', async (_case, headers) => {
+			const trigger = host();
+			const answer = await trigger.deliver(delivery(sampleEnvelope(), headers));
+			expect(answer).toEqual({ status: 401, body: { error: UNAUTHORIZED_MESSAGE }, executionStarted: false });
+			expect(JSON.stringify(answer)).not.toContain(SENT_VALUE);
+		});
+
+		it('should answer 401 when the key comes as a query parameter to a header trigger', async () => {
+			const answer = await host().deliver({ query: goodHeaders, body: sampleEnvelope() });
+			expect(answer.status).toBe(401);
+			expect(answer.executionStarted).toBe(false);
+		});
+
+		it('should answer 401 when the key comes as a header to a query trigger', async () => {
+			const trigger = host({ authentication: 'queryAuth' }, { key: 'clientToken', value: SENT_VALUE });
+			expect((await trigger.deliver({ headers: { clientToken: SENT_VALUE }, body: sampleEnvelope() })).status).toBe(401);
+			const accepted = await trigger.deliver({ query: { clientToken: SENT_VALUE }, body: sampleEnvelope() });
+			expect(accepted).toMatchObject({ status: 200, body: { status: 'accepted' }, executionStarted: true });
+		});
+
+		it('should match header names in any case', async () => {
+			const answer = await host().deliver(delivery(sampleEnvelope(), { 'x-ispm-key': SENT_VALUE, 'X-TENANT': 'acme' }));
+			expect(answer.body).toMatchObject({ status: 'accepted' });
+		});
+
+		it('should answer 500 without starting anything when the credential has no API key', async () => {
+			const answer = await host({}, { key: 'X-ISPM-Key', value: '' }).deliver(delivery(sampleEnvelope(), {}));
+			expect(answer).toEqual({
+				status: 500,
+				body: { error: 'The ISPM Issue Trigger is not configured: The ISPM credential has no Value (the API key)' },
+				executionStarted: false,
+			});
+		});
+
+		it('should not look at the body of an unauthenticated request', async () => {
+			const answer = await host().deliver(delivery('not even JSON', {}));
+			expect(answer.status).toBe(401);
+		});
+	});
+
+	describe('validation', () => {
+		it('should answer 400 naming each invalid field, and start nothing', async () => {
+			const envelope = { ...sampleEnvelope({ frameworks: 'SOX' }), timestamp: undefined };
+			const answer = await host().deliver(delivery(envelope));
+			expect(answer).toEqual({
+				status: 400,
+				body: {
+					error: 'The body is not a valid ISPM event hook message',
+					problems: [
+						{ path: 'timestamp', message: 'is required' },
+						{ path: 'eventData.frameworks', message: 'expected an array of strings, got string' },
+					],
+				},
+				executionStarted: false,
+			});
+		});
+
+		it('should answer 400 for a body that is not an object', async () => {
+			const answer = await host().deliver(delivery([sampleEnvelope()]));
+			expect(answer.status).toBe(400);
+			expect(answer.body).toMatchObject({ problems: [{ path: '(message)' }] });
+		});
+
+		it('should accept a JSON body that arrived as text', async () => {
+			const answer = await host().deliver(delivery(JSON.stringify(sampleEnvelope())));
+			expect(answer.body).toMatchObject({ status: 'accepted' });
+		});
+	});
+
+	describe('filtering', () => {
+		it('should ignore event types other than issue.created', async () => {
+			const answer = await host().deliver(delivery({ ...sampleEnvelope(), type: 'issue.resolved' }));
+			expect(answer).toEqual({
+				status: 200,
+				body: { status: 'ignored', reason: 'event type "issue.resolved" is not issue.created' },
+				executionStarted: false,
+			});
+		});
+
+		it('should ignore issue types that are not selected and accept the ones that are', async () => {
+			const trigger = host({
+				issueTypes: ['No MFA - Account'],
+				options: { customIssueTypes: 'Stale Key - Service Account, Dormant Account' },
+			});
+			expect(await trigger.deliver(delivery(sampleEnvelope()))).toEqual({
+				status: 200,
+				body: { status: 'ignored', reason: 'issue type "Unused Admin Account" is not selected' },
+				executionStarted: false,
+			});
+			for (const title of ['No MFA - Account', 'stale key -  service account', 'Dormant Account']) {
+				const answer = await trigger.deliver(delivery(issueEnvelope(`id-${title}`, { title })));
+				expect(answer).toMatchObject({ body: { status: 'accepted' }, executionStarted: true });
+			}
+		});
+
+		it('should ignore severities that are not selected, and issues without one', async () => {
+			const trigger = host({ options: { severities: ['Critical', 'High'] } });
+			expect((await trigger.deliver(delivery(issueEnvelope('a', { severity: 'Low' })))).body).toEqual({
+				status: 'ignored',
+				reason: 'severity "Low" is not selected',
+			});
+			expect((await trigger.deliver(delivery(issueEnvelope('b', { severity: undefined })))).body).toMatchObject({
+				status: 'ignored',
+			});
+			expect((await trigger.deliver(delivery(issueEnvelope('c', { severity: 'high' })))).body).toMatchObject({
+				status: 'accepted',
+			});
+		});
+
+		it('should not remember an ignored issue', async () => {
+			const trigger = host({ issueTypes: ['No MFA - Account'] });
+			await trigger.deliver(delivery(issueEnvelope('x', { title: 'Unused Admin Account' })));
+			const accepted = await trigger.deliver(delivery(issueEnvelope('x', { title: 'No MFA - Account' })));
+			expect(accepted.body).toMatchObject({ status: 'accepted' });
+		});
+	});
+
+	describe('accepted issues', () => {
+		it('should start one execution whose item is the envelope', async () => {
+			const trigger = host();
+			const envelope = sampleEnvelope();
+			const answer = await trigger.deliver(delivery(envelope));
+			expect(answer).toEqual({
+				status: 200,
+				body: { status: 'accepted', issueId: envelope.eventData.id, eventId: envelope.id },
+				executionStarted: true,
+			});
+			await trigger.idle();
+			expect(trigger.executions).toEqual([[{ json: envelope, pairedItem: { item: 0 } }]]);
+		});
+
+		it('should output flat fields with Simplify', async () => {
+			const trigger = host({ options: { simplify: true } });
+			await trigger.deliver(delivery(sampleEnvelope()));
+			await trigger.idle();
+			expect(trigger.executions[0][0].json).toEqual(
+				expect.objectContaining({
+					eventId: 'f73a7741-6980-4d44-b0bf-13a2fa7ac556',
+					issueId: 'Alert_V32uL3CHijlQYHq-uqTkqWOXSJ8~',
+					issueTitle: 'Unused Admin Account',
+					issueSeverity: 'High',
+					entityDisplayName: 'john.smith@okta.com',
+					entitySourceProductName: 'Okta',
+					additionalDataLastLogin: '03/28/2024',
+					additionalDataTypes: ['Admin'],
+				}),
+			);
+		});
+	});
+
+	describe('de-duplication', () => {
+		it('should answer duplicate and start nothing for an issue seen before', async () => {
+			const trigger = host();
+			await trigger.deliver(delivery(issueEnvelope('A-1')));
+			const again = await trigger.deliver(delivery(issueEnvelope('A-1')));
+			expect(again).toEqual({ status: 200, body: { status: 'duplicate', issueId: 'A-1' }, executionStarted: false });
+			expect(trigger.executionCount).toBe(1);
+		});
+
+		it('should accept exactly one of 50 overlapping deliveries of one new issue', async () => {
+			const trigger = host();
+			const answers = await Promise.all(
+				Array.from({ length: 50 }, () => trigger.deliver(delivery(issueEnvelope('same-issue')))),
+			);
+			expect(answers.filter((a) => (a.body as { status: string }).status === 'accepted')).toHaveLength(1);
+			expect(answers.filter((a) => (a.body as { status: string }).status === 'duplicate')).toHaveLength(49);
+			await trigger.idle();
+			expect(trigger.executions).toHaveLength(1);
+		});
+
+		it('should accept 50 distinct issues delivered at once, then none of them again, also after a restart', async () => {
+			// Workflows that run longer than the deliveries take to arrive: executions overlap and end in
+			// another order than they started.
+			const trigger = host({}, headerCredential, 150);
+			const ids = Array.from({ length: 50 }, (_, i) => `issue-${i}`);
+			// Spread out, so that executions start, record and save while other deliveries still arrive.
+			const deliverAll = () =>
+				Promise.all(
+					ids.map(async (id) => {
+						await new Promise((resolve) => setTimeout(resolve, Math.random() * 60));
+						return trigger.deliver(delivery(issueEnvelope(id)));
+					}),
+				);
+			const statuses = async () => (await deliverAll()).map((a) => (a.body as { status: string }).status);
+
+			expect(new Set(await statuses())).toEqual(new Set(['accepted']));
+			expect(new Set(await statuses())).toEqual(new Set(['duplicate']));
+			await trigger.idle();
+			expect(trigger.executions).toHaveLength(50);
+
+			// Executions ended in random order, each saving its own copy of static data: nothing was lost.
+			await trigger.restart();
+			expect(new Set(await statuses())).toEqual(new Set(['duplicate']));
+			expect(trigger.executionCount).toBe(50);
+			const newOne = await trigger.deliver(delivery(issueEnvelope('issue-after-restart')));
+			expect(newOne.body).toMatchObject({ status: 'accepted' });
+		});
+
+		it('should keep every record when an execution that started first ends last', async () => {
+			const trigger = host();
+			trigger.workflowDurations.push(300, 0);
+			await trigger.deliver(delivery(issueEnvelope('slow-A')));
+			await new Promise((resolve) => setTimeout(resolve, 50)); // A's trigger step has run; A is still going
+			await trigger.deliver(delivery(issueEnvelope('fast-B')));
+			await trigger.idle(); // B saved first, A last
+			await trigger.restart();
+			expect((await trigger.deliver(delivery(issueEnvelope('fast-B')))).body).toMatchObject({ status: 'duplicate' });
+			expect((await trigger.deliver(delivery(issueEnvelope('slow-A')))).body).toMatchObject({ status: 'duplicate' });
+		});
+
+		it('should forget the oldest issues beyond Remember Issues and keep the stored size flat', async () => {
+			const capacity = 20;
+			const trigger = host({ options: { rememberIssues: capacity } });
+			const sizes: number[] = [];
+			for (let i = 0; i < capacity + 15; i++) {
+				await trigger.deliver(delivery(issueEnvelope(`bounded-${String(i).padStart(3, '0')}`)));
+				await trigger.idle();
+				if (i >= capacity - 1) sizes.push(trigger.database.length);
+			}
+			// Only the ring's `next` counter may change length (one digit to two).
+			expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+			expect(trigger.storedStaticData()).toMatchObject({
+				'node:ISPM Issue Trigger': { seenIssues: { capacity, ids: expect.any(Array) } },
+			});
+			expect((trigger.storedStaticData()['node:ISPM Issue Trigger'] as { seenIssues: { ids: string[] } }).seenIssues.ids).toHaveLength(capacity);
+			await trigger.restart();
+			const oldest = await trigger.deliver(delivery(issueEnvelope('bounded-014')));
+			expect(oldest.body).toMatchObject({ status: 'accepted' });
+			const kept = await trigger.deliver(delivery(issueEnvelope('bounded-016')));
+			expect(kept.body).toMatchObject({ status: 'duplicate' });
+		});
+	});
+
+	describe('test runs in the editor', () => {
+		it('should accept the same message every time and leave production memory untouched', async () => {
+			const trigger = host();
+			for (let i = 0; i < 3; i++) {
+				const answer = await trigger.deliver(delivery(sampleEnvelope()), 'manual');
+				expect(answer).toMatchObject({ body: { status: 'accepted' }, executionStarted: true });
+			}
+			await trigger.idle();
+			expect(trigger.storedStaticData()).toEqual({});
+			const production = await trigger.deliver(delivery(sampleEnvelope()));
+			expect(production.body).toMatchObject({ status: 'accepted' });
+		});
+
+		it('should still accept an issue in a test run that production has already seen', async () => {
+			const trigger = host();
+			await trigger.deliver(delivery(sampleEnvelope()));
+			await trigger.idle();
+			const stored = trigger.database;
+			expect((await trigger.deliver(delivery(sampleEnvelope()), 'manual')).body).toMatchObject({ status: 'accepted' });
+			await trigger.idle();
+			expect(trigger.database).toBe(stored);
+			expect((await trigger.deliver(delivery(sampleEnvelope()))).body).toMatchObject({ status: 'duplicate' });
+		});
+	});
+
+	it('should store what it remembers under the node in static data', async () => {
+		const trigger = host();
+		await trigger.deliver(delivery(issueEnvelope('stored-1')));
+		await trigger.idle();
+		expect(trigger.storedStaticData()).toEqual({
+			'node:ISPM Issue Trigger': { [STATIC_DATA_KEY]: { version: 1, capacity: 10000, next: 0, ids: ['stored-1'] } },
+		});
+	});
+});
