@@ -1,0 +1,376 @@
+// One real n8n with this package installed: the shared machinery behind `npm start`, the end-to-end
+// tests (test/e2e) and the benchmarks. CommonJS on purpose: ESM scripts import it, and Jest (ts-jest,
+// CommonJS) requires it without experimental flags. Types: n8n-instance.d.cts.
+//
+// Steps, each usable alone:
+//   provision()                      Node >= 24 + pinned n8n, cached outside the repo (scripts/runtime.mjs)
+//   buildPackage() / packPackage()   `npm run build`, `npm pack` into a folder
+//   installPackage()                 the tarball into $N8N_USER_FOLDER/.n8n/nodes, the way n8n does it
+//   n8nEnv() / n8nCli()              environment and CLI (import:credentials, import:workflow, publish:workflow)
+//   startN8n() / stopN8n()           boot, wait for /healthz/readiness, stop cleanly
+//   queryDb()                        read n8n's SQLite database with Node 24's built-in node:sqlite
+'use strict';
+
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const http = require('node:http');
+
+const ROOT = path.resolve(__dirname, '..');
+const PACKAGE_NAME = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).name;
+
+const log = (msg) => process.stderr.write(`[n8n-instance] ${msg}\n`);
+
+function sleep(ms) {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Runs a command synchronously; output goes to our stderr (progress stays visible, stdout stays clean). */
+function runSync(cmd, args, options = {}) {
+	const { quiet, ...spawnOptions } = options;
+	if (!quiet) log(`$ ${cmd} ${args.join(' ')}${spawnOptions.cwd ? `   (in ${spawnOptions.cwd})` : ''}`);
+	const result = spawnSync(cmd, args, {
+		stdio: ['ignore', quiet ? 'pipe' : 2, quiet ? 'pipe' : 'inherit'],
+		encoding: 'utf8',
+		...spawnOptions,
+	});
+	if (result.error) throw result.error;
+	if (result.status !== 0) {
+		const detail = quiet ? `\n${String(result.stdout || '')}${String(result.stderr || '')}`.trimEnd() : '';
+		throw new Error(`${cmd} ${args.join(' ')} failed with exit code ${result.status}${detail}`);
+	}
+	return result;
+}
+
+/**
+ * Node >= 24 and n8n (N8N_VERSION, default 2.40.7), installed once into N8N_ISPM_CACHE
+ * (default ~/.cache/n8n-nodes-ispm). The first run shows npm's progress on stderr.
+ * @returns {{ node: string, n8nBin: string, n8nDir: string }}
+ */
+function provision() {
+	const result = spawnSync(process.execPath, [path.join(__dirname, 'runtime.mjs')], {
+		stdio: ['ignore', 'pipe', 'inherit'],
+		encoding: 'utf8',
+	});
+	if (result.status !== 0) throw new Error(`provisioning n8n failed (exit code ${result.status}); see the output above`);
+	const lines = result.stdout.trim().split('\n');
+	return JSON.parse(lines[lines.length - 1]);
+}
+
+/** `npm run build` in the repository (n8n-node build → dist/). */
+function buildPackage({ root = ROOT, quiet = false } = {}) {
+	runSync('npm', ['run', 'build'], { cwd: root, quiet });
+}
+
+/** `npm pack` into destDir; returns the tarball's absolute path. */
+function packPackage({ root = ROOT, destDir } = {}) {
+	const dest = destDir || fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-nodes-ispm-pack-'));
+	fs.mkdirSync(dest, { recursive: true });
+	const result = runSync('npm', ['pack', '--json', '--pack-destination', dest], {
+		cwd: root,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		quiet: true,
+	});
+	const info = JSON.parse(result.stdout);
+	return path.join(dest, info[0].filename);
+}
+
+/**
+ * Installs the packed package into <userFolder>/.n8n/nodes like n8n installs community packages
+ * (`npm install --omit=dev --omit=peer --ignore-scripts`). The tarball is copied next to that folder's
+ * package.json under a stable name, so later installs by n8n itself (other community packages) keep it,
+ * and the previous copy of this package is removed first so the fresh build always replaces it.
+ */
+function installPackage({ userFolder, tarball, quiet = false }) {
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
+	fs.mkdirSync(nodesDir, { recursive: true });
+	const manifest = path.join(nodesDir, 'package.json');
+	if (!fs.existsSync(manifest)) {
+		fs.writeFileSync(manifest, `${JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2)}\n`);
+	}
+	const localTarball = `${PACKAGE_NAME.replace(/^@/, '').replace(/\//g, '-')}.tgz`;
+	fs.copyFileSync(tarball, path.join(nodesDir, localTarball));
+	fs.rmSync(path.join(nodesDir, 'node_modules', PACKAGE_NAME), { recursive: true, force: true });
+	runSync(
+		'npm',
+		['install', '--omit=dev', '--omit=peer', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', `./${localTarball}`],
+		{ cwd: nodesDir, quiet },
+	);
+	const installed = path.join(nodesDir, 'node_modules', PACKAGE_NAME, 'package.json');
+	if (!fs.existsSync(installed)) throw new Error(`installing ${tarball} did not produce ${installed}`);
+	return path.dirname(installed);
+}
+
+/** Environment for every n8n command of one instance. `extra` wins over the defaults. */
+function n8nEnv({ runtime, userFolder, port = 5678, brokerPort = 5679, listenAddress, extra = {} }) {
+	const env = {
+		...process.env,
+		PATH: `${path.dirname(runtime.node)}${path.delimiter}${process.env.PATH || ''}`,
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(port),
+		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+		DB_TYPE: 'sqlite',
+		...extra,
+	};
+	if (listenAddress) env.N8N_LISTEN_ADDRESS = listenAddress;
+	// Inherited from a test runner these change n8n's behaviour (NODE_ENV=test: no database file).
+	delete env.NODE_OPTIONS;
+	if (env.NODE_ENV === 'test') delete env.NODE_ENV;
+	delete env.JEST_WORKER_ID;
+	return env;
+}
+
+/** Runs `n8n <args>` to completion; throws with n8n's output when it fails. Returns its output. */
+function n8nCli(runtime, env, args, { quiet = true } = {}) {
+	const result = spawnSync(runtime.node, [runtime.n8nBin, ...args], {
+		env,
+		cwd: env.N8N_USER_FOLDER,
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'pipe'],
+		maxBuffer: 64 * 1024 * 1024,
+	});
+	const output = `${result.stdout || ''}${result.stderr || ''}`;
+	if (result.error) throw result.error;
+	if (result.status !== 0) throw new Error(`n8n ${args.join(' ')} failed with exit code ${result.status}:\n${output}`);
+	if (!quiet) process.stderr.write(output);
+	return output;
+}
+
+/** Imports credentials (one JSON file holding an array; plain `data` objects are encrypted on import). */
+function importCredentials(runtime, env, file, options) {
+	return n8nCli(runtime, env, ['import:credentials', `--input=${file}`], options);
+}
+
+/** Imports workflows: a file, or with a folder every *.json in it (`--separate`). */
+function importWorkflows(runtime, env, fileOrDir, options) {
+	const args = fs.statSync(fileOrDir).isDirectory()
+		? ['import:workflow', '--separate', `--input=${fileOrDir}`]
+		: ['import:workflow', `--input=${fileOrDir}`];
+	return n8nCli(runtime, env, args, options);
+}
+
+/** Publishes (activates) a workflow so its production webhooks are served on the next start. */
+function publishWorkflow(runtime, env, id, options) {
+	return n8nCli(runtime, env, ['publish:workflow', `--id=${id}`], options);
+}
+
+/**
+ * Publishes several workflows, then checks in the database that each one really has an active version
+ * (n8n's CLI logs some failures without a non-zero exit code).
+ */
+async function publishWorkflows(runtime, env, ids) {
+	for (const id of ids) publishWorkflow(runtime, env, id);
+	if (ids.length === 0) return;
+	const rows = await queryDb(
+		runtime,
+		env.N8N_USER_FOLDER,
+		`SELECT id FROM workflow_entity WHERE activeVersionId IS NOT NULL AND id IN (${ids.map(() => '?').join(',')})`,
+		ids,
+	);
+	const published = new Set(rows.map((r) => r.id));
+	const missing = ids.filter((id) => !published.has(id));
+	if (missing.length) throw new Error(`n8n did not publish workflow(s) ${missing.join(', ')}`);
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+function getFreePort() {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+function httpStatus(url) {
+	return new Promise((resolve) => {
+		const req = http.get(url, { timeout: 2000 }, (res) => {
+			res.resume();
+			resolve(res.statusCode);
+		});
+		req.on('timeout', () => req.destroy());
+		req.on('error', () => resolve(0));
+	});
+}
+
+function isAlive(pid) {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return error.code === 'EPERM';
+	}
+}
+
+/**
+ * Starts `n8n start` and resolves once GET /healthz/readiness answers 200.
+ * output: 'inherit' (the console) or a log file path (appended).
+ * detached: own process group, so stopN8n can also end n8n's task runner if it must force-kill.
+ */
+async function startN8n({ runtime, env, output = 'inherit', detached = false, readyTimeoutMs = 300000 }) {
+	let stdio;
+	let fd;
+	if (output === 'inherit') {
+		stdio = ['ignore', 'inherit', 'inherit'];
+	} else {
+		fd = fs.openSync(output, 'a');
+		stdio = ['ignore', fd, fd];
+	}
+	const child = spawn(runtime.node, [runtime.n8nBin, 'start'], { env, cwd: env.N8N_USER_FOLDER, stdio, detached });
+	if (fd !== undefined) fs.closeSync(fd);
+	let exited = null;
+	child.on('exit', (code, signal) => {
+		exited = { code, signal };
+	});
+	const port = Number(env.N8N_PORT || 5678);
+	const baseUrl = `http://localhost:${port}`;
+	const deadline = Date.now() + readyTimeoutMs;
+	for (;;) {
+		if (exited) {
+			const tail = output === 'inherit' ? '' : `\n--- end of ${output} ---\n${tailOf(output, 4000)}`;
+			throw new Error(`n8n exited before it was ready (code ${exited.code}, signal ${exited.signal})${tail}`);
+		}
+		if ((await httpStatus(`http://127.0.0.1:${port}/healthz/readiness`)) === 200) break;
+		if (Date.now() > deadline) {
+			await stopN8n(child);
+			throw new Error(`n8n was not ready within ${readyTimeoutMs} ms`);
+		}
+		await sleep(500);
+	}
+	return { child, pid: child.pid, port, baseUrl, stop: (opts) => stopN8n(child, opts) };
+}
+
+function tailOf(file, chars) {
+	try {
+		const text = fs.readFileSync(file, 'utf8');
+		return text.slice(-chars);
+	} catch {
+		return '';
+	}
+}
+
+/**
+ * Stops n8n gracefully (SIGTERM, n8n finishes running executions) and waits until it is gone;
+ * force-kills (the whole group when it was started detached) after timeoutMs.
+ * Accepts the ChildProcess from startN8n or a bare pid (e.g. one recorded by another module).
+ */
+async function stopN8n(childOrPid, { timeoutMs = 60000 } = {}) {
+	const pid = typeof childOrPid === 'number' ? childOrPid : childOrPid.pid;
+	const child = typeof childOrPid === 'number' ? null : childOrPid;
+	const gone = () => (child ? child.exitCode !== null || child.signalCode !== null : !isAlive(pid));
+	if (!pid || gone()) return;
+	const signal = (sig) => {
+		try {
+			process.kill(pid, sig);
+		} catch {
+			/* already gone */
+		}
+	};
+	signal('SIGTERM');
+	const deadline = Date.now() + timeoutMs;
+	while (!gone() && Date.now() < deadline) await sleep(200);
+	if (!gone()) {
+		log(`n8n (pid ${pid}) did not stop within ${timeoutMs} ms; killing it`);
+		try {
+			process.kill(-pid, 'SIGKILL');
+		} catch {
+			signal('SIGKILL');
+		}
+		while (!gone()) await sleep(100);
+	}
+}
+
+const QUERY_SCRIPT = `
+const { DatabaseSync } = require('node:sqlite');
+let input = '';
+process.stdin.on('data', (c) => (input += c));
+process.stdin.on('end', () => {
+	const { file, sql, params } = JSON.parse(input);
+	const db = new DatabaseSync(file);
+	try {
+		db.exec('PRAGMA busy_timeout = 10000');
+		const rows = db.prepare(sql).all(...params);
+		process.stdout.write(JSON.stringify(rows, (k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+	} finally {
+		db.close();
+	}
+});`;
+
+/** Path of the instance's SQLite database. */
+function databaseFile(userFolder) {
+	return path.join(userFolder, '.n8n', 'database.sqlite');
+}
+
+/**
+ * Runs one SQL statement against n8n's SQLite database (works while n8n runs) and resolves with its rows.
+ * Uses Node 24's built-in node:sqlite in a child process, so the caller may run on any Node version.
+ */
+function queryDb(runtime, userFolder, sql, params = []) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(runtime.node, ['--no-warnings', '-e', QUERY_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+		let out = '';
+		let err = '';
+		child.stdout.on('data', (c) => (out += c));
+		child.stderr.on('data', (c) => (err += c));
+		child.on('error', reject);
+		child.on('close', (code) => {
+			if (code !== 0) return reject(new Error(`SQLite query failed (${code}): ${err.trim()}\n${sql}`));
+			try {
+				resolve(JSON.parse(out));
+			} catch (error) {
+				reject(error);
+			}
+		});
+		child.stdin.end(JSON.stringify({ file: databaseFile(userFolder), sql, params }));
+	});
+}
+
+/** Workflow files in a folder: *.json whose content is a workflow (has a `nodes` array). */
+function workflowFiles(dir) {
+	return fs
+		.readdirSync(dir)
+		.filter((f) => f.endsWith('.json'))
+		.map((f) => path.join(dir, f))
+		.filter((f) => {
+			try {
+				return Array.isArray(JSON.parse(fs.readFileSync(f, 'utf8')).nodes);
+			} catch {
+				return false;
+			}
+		})
+		.sort();
+}
+
+module.exports = {
+	ROOT,
+	PACKAGE_NAME,
+	provision,
+	buildPackage,
+	packPackage,
+	installPackage,
+	n8nEnv,
+	n8nCli,
+	importCredentials,
+	importWorkflows,
+	publishWorkflow,
+	publishWorkflows,
+	getFreePort,
+	startN8n,
+	stopN8n,
+	isAlive,
+	databaseFile,
+	queryDb,
+	workflowFiles,
+	sleep,
+};

@@ -1,0 +1,59 @@
+/// <reference types="node" />
+import type { ChildProcess } from 'node:child_process';
+
+export interface Runtime {
+	/** Node >= 24 binary that runs n8n. */
+	node: string;
+	/** n8n's entry script (node_modules/n8n/bin/n8n). */
+	n8nBin: string;
+	/** Folder holding node_modules/n8n. */
+	n8nDir: string;
+}
+
+export interface RunningN8n {
+	child: ChildProcess;
+	pid: number;
+	port: number;
+	baseUrl: string;
+	stop(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+export declare const ROOT: string;
+export declare const PACKAGE_NAME: string;
+export declare function provision(): Runtime;
+export declare function buildPackage(options?: { root?: string; quiet?: boolean }): void;
+export declare function packPackage(options?: { root?: string; destDir?: string }): string;
+export declare function installPackage(options: { userFolder: string; tarball: string; quiet?: boolean }): string;
+export declare function n8nEnv(options: {
+	runtime: Runtime;
+	userFolder: string;
+	port?: number;
+	brokerPort?: number;
+	listenAddress?: string;
+	extra?: Record<string, string>;
+}): NodeJS.ProcessEnv;
+export declare function n8nCli(runtime: Runtime, env: NodeJS.ProcessEnv, args: string[], options?: { quiet?: boolean }): string;
+export declare function importCredentials(runtime: Runtime, env: NodeJS.ProcessEnv, file: string, options?: { quiet?: boolean }): string;
+export declare function importWorkflows(runtime: Runtime, env: NodeJS.ProcessEnv, fileOrDir: string, options?: { quiet?: boolean }): string;
+export declare function publishWorkflow(runtime: Runtime, env: NodeJS.ProcessEnv, id: string, options?: { quiet?: boolean }): string;
+export declare function publishWorkflows(runtime: Runtime, env: NodeJS.ProcessEnv, ids: string[]): Promise<void>;
+export declare function getFreePort(): Promise<number>;
+export declare function startN8n(options: {
+	runtime: Runtime;
+	env: NodeJS.ProcessEnv;
+	/** 'inherit' (default) or a log file path to append to. */
+	output?: string;
+	detached?: boolean;
+	readyTimeoutMs?: number;
+}): Promise<RunningN8n>;
+export declare function stopN8n(childOrPid: ChildProcess | number, options?: { timeoutMs?: number }): Promise<void>;
+export declare function isAlive(pid: number): boolean;
+export declare function databaseFile(userFolder: string): string;
+export declare function queryDb<T = Record<string, unknown>>(
+	runtime: Runtime,
+	userFolder: string,
+	sql: string,
+	params?: Array<string | number | null>,
+): Promise<T[]>;
+export declare function workflowFiles(dir: string): string[];
+export declare function sleep(ms: number): Promise<void>;

@@ -1,0 +1,136 @@
+/**
+ * Boots the one n8n the whole end-to-end suite talks to:
+ * provision (cached) → build → pack → install into a temporary user folder → import credentials and
+ * workflows (test fixtures + examples/) → publish → start on free ports, plus the sink server.
+ *
+ * Environment: ISPM_E2E_SKIP_BUILD=1 reuses dist/ as is; ISPM_E2E_KEEP=1 keeps the temporary folder.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import * as instance from '../../scripts/n8n-instance.cjs';
+import { e2eCredentials, e2eWorkflows, makeSecrets, TRIGGER_TYPE, type CredentialExport } from './fixtures';
+import { startSinkServer } from './sink-server';
+import { STATE_ENV, writeState, type E2eState } from './state';
+
+const log = (message: string) => process.stderr.write(`[e2e] ${message}\n`);
+
+declare global {
+	// eslint-disable-next-line no-var
+	var __ISPM_E2E_SINK__: { close(): Promise<void> } | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+	try {
+		await setUp();
+	} catch (error) {
+		await globalThis.__ISPM_E2E_SINK__?.close();
+		globalThis.__ISPM_E2E_SINK__ = undefined;
+		throw error;
+	}
+}
+
+async function setUp(): Promise<void> {
+	const root = instance.ROOT;
+	log('provisioning Node 24 + n8n (cached after the first run)');
+	const runtime = instance.provision();
+
+	if (process.env.ISPM_E2E_SKIP_BUILD !== '1') {
+		log('building the package');
+		instance.buildPackage({ quiet: true });
+	}
+	const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+		n8n: { nodes: string[]; credentials: string[] };
+	};
+	const missing = [...manifest.n8n.nodes, ...manifest.n8n.credentials].filter((f) => !existsSync(join(root, f)));
+	if (missing.length) throw new Error(`the build did not produce ${missing.join(', ')}`);
+
+	const workDir = mkdtempSync(join(tmpdir(), 'ispm-e2e-'));
+	const userFolder = join(workDir, 'user');
+	const logFile = join(workDir, 'n8n.log');
+	const importDir = join(workDir, 'import');
+	mkdirSync(join(importDir, 'workflows'), { recursive: true });
+	const stateFile = join(workDir, 'state.json');
+	process.env[STATE_ENV] = stateFile;
+	log(`work folder ${workDir}`);
+
+	log('packing and installing the package into the n8n user folder');
+	const tarball = instance.packPackage({ destDir: join(workDir, 'pack') });
+	instance.installPackage({ userFolder, tarball, quiet: true });
+
+	const sink = await startSinkServer();
+	globalThis.__ISPM_E2E_SINK__ = sink;
+
+	const [port, brokerPort] = [await instance.getFreePort(), await instance.getFreePort()];
+	const envExtra: Record<string, string> = { N8N_LOG_LEVEL: 'info' };
+	const env = instance.n8nEnv({ runtime, userFolder, port, brokerPort, listenAddress: '127.0.0.1', extra: envExtra });
+
+	// Credentials: the run's own (fresh random keys) plus the examples' demo credentials.
+	const secrets = makeSecrets();
+	const credentials: CredentialExport[] = e2eCredentials(secrets, sink.url);
+	const demoCredentialsFile = join(root, 'examples', 'demo-credentials.json');
+	if (existsSync(demoCredentialsFile)) {
+		credentials.push(...(JSON.parse(readFileSync(demoCredentialsFile, 'utf8')) as CredentialExport[]));
+	}
+	const credentialsFile = join(importDir, 'credentials.json');
+	writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
+	log(`importing ${credentials.length} credentials`);
+	try {
+		instance.importCredentials(runtime, env, credentialsFile);
+	} finally {
+		rmSync(credentialsFile, { force: true });
+	}
+
+	const workflows = e2eWorkflows(credentials);
+	for (const workflow of workflows) {
+		writeFileSync(join(importDir, 'workflows', `${workflow.id}.json`), JSON.stringify(workflow, null, 2));
+	}
+	const exampleWorkflowIds: string[] = [];
+	const exampleTriggerWebhookIds: string[] = [];
+	for (const file of instance.workflowFiles(join(root, 'examples'))) {
+		const workflow = JSON.parse(readFileSync(file, 'utf8')) as { id: string; nodes: Array<{ type: string; webhookId?: string }> };
+		exampleWorkflowIds.push(workflow.id);
+		for (const node of workflow.nodes) {
+			if (node.type === TRIGGER_TYPE && node.webhookId) exampleTriggerWebhookIds.push(node.webhookId);
+		}
+		writeFileSync(join(importDir, 'workflows', `example-${workflow.id}.json`), JSON.stringify(workflow));
+	}
+	log(`importing ${workflows.length} test workflows and ${exampleWorkflowIds.length} example workflows`);
+	instance.importWorkflows(runtime, env, join(importDir, 'workflows'));
+
+	const ids = [...workflows.map((w) => w.id), ...exampleWorkflowIds];
+	const imported = await instance.queryDb<{ id: string }>(
+		runtime,
+		userFolder,
+		`SELECT id FROM workflow_entity WHERE id IN (${ids.map(() => '?').join(',')})`,
+		ids,
+	);
+	if (imported.length !== ids.length) {
+		throw new Error(`n8n imported ${imported.length} of ${ids.length} workflows (${imported.map((r) => r.id).join(', ')})`);
+	}
+	log(`publishing ${ids.length} workflows`);
+	await instance.publishWorkflows(runtime, env, ids);
+
+	log(`starting n8n on port ${port} (log: ${logFile})`);
+	const running = await instance.startN8n({ runtime, env, output: logFile, detached: true });
+	running.child.unref();
+
+	const state: E2eState = {
+		runtime,
+		workDir,
+		userFolder,
+		logFile,
+		port,
+		brokerPort,
+		baseUrl: `http://127.0.0.1:${port}`,
+		pid: running.pid,
+		sinkUrl: sink.url,
+		secrets,
+		exampleWorkflowIds,
+		exampleTriggerWebhookIds,
+		envExtra,
+	};
+	writeState(state);
+	log('n8n is ready');
+}

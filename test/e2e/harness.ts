@@ -1,0 +1,216 @@
+/**
+ * What the end-to-end test files use to drive the running n8n: HTTP to the triggers, the sink's record,
+ * executions read from n8n's SQLite database, the n8n log, and a restart with the same user folder.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import * as instance from '../../scripts/n8n-instance.cjs';
+import { KEY_NAMES, TRIGGER_WEBHOOK_PATH, WORKFLOWS, type IspmMessage, type WorkflowName } from './fixtures';
+import type { SinkRequest } from './sink-server';
+import { readState, writeState, type E2eState } from './state';
+
+export { readState };
+export type { SinkRequest };
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How long "nothing else happens" is observed before counting executions and sink requests for a negative
+ * claim (n8n answers an accepted webhook before it creates the execution). Not an assertion threshold.
+ */
+export const QUIET_PERIOD_MS = 1500;
+
+export interface HttpResult {
+	status: number;
+	text: string;
+	body: unknown;
+}
+
+export async function httpPost(
+	url: string,
+	body: unknown,
+	headers: Record<string, string> = {},
+): Promise<HttpResult> {
+	const raw = typeof body === 'string' ? body : JSON.stringify(body);
+	const response = await fetch(url, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', ...headers },
+		body: raw,
+	});
+	const text = await response.text();
+	let parsed: unknown = text;
+	try {
+		parsed = JSON.parse(text);
+	} catch {
+		// not JSON
+	}
+	return { status: response.status, text, body: parsed };
+}
+
+export async function httpGet(url: string): Promise<HttpResult> {
+	const response = await fetch(url);
+	const text = await response.text();
+	let parsed: unknown = text;
+	try {
+		parsed = JSON.parse(text);
+	} catch {
+		// not JSON
+	}
+	return { status: response.status, text, body: parsed };
+}
+
+/** Production URL of a trigger: POST /webhook/<webhookId>/<path>, with an optional query string. */
+export function webhookUrl(webhookId: string, query: Record<string, string> = {}): string {
+	const url = new URL(`${readState().baseUrl}/webhook/${webhookId}/${TRIGGER_WEBHOOK_PATH}`);
+	for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+	return url.toString();
+}
+
+/** Headers a correctly configured ISPM sends to the header-key trigger. */
+export function headerTriggerAuth(): Record<string, string> {
+	const { secrets } = readState();
+	return { [KEY_NAMES.triggerHeader]: secrets.triggerHeaderKey, [KEY_NAMES.triggerHeaderExtra]: secrets.triggerHeaderTenant };
+}
+
+/** Query parameters a correctly configured ISPM sends to the query-key trigger. */
+export function queryTriggerAuth(): Record<string, string> {
+	const { secrets } = readState();
+	return { [KEY_NAMES.triggerQuery]: secrets.triggerQueryKey, [KEY_NAMES.triggerQueryExtra]: secrets.triggerQueryTenant };
+}
+
+/** Delivers a message to one of the suite's triggers the way a correctly configured ISPM does. */
+export function deliver(workflow: WorkflowName, message: unknown): Promise<HttpResult> {
+	if (workflow === 'header') return httpPost(webhookUrl(WORKFLOWS.header.webhookId), message, headerTriggerAuth());
+	return httpPost(webhookUrl(WORKFLOWS.query.webhookId, queryTriggerAuth()), message);
+}
+
+// ---- the sink ----
+
+export const sink = {
+	async requests(): Promise<SinkRequest[]> {
+		const result = await httpGet(`${readState().sinkUrl}/__sink/requests`);
+		return result.body as SinkRequest[];
+	},
+	/** Requests whose body is an ISPM envelope carrying this issue id. */
+	async forIssue(issueId: string): Promise<SinkRequest[]> {
+		return (await sink.requests()).filter((r) => issueIdOf(r.body) === issueId);
+	},
+	async script(path: string, status: number, times = 1, body?: unknown): Promise<void> {
+		await httpPost(`${readState().sinkUrl}/__sink/script`, { path, status, times, body });
+	},
+	async reset(): Promise<void> {
+		await httpPost(`${readState().sinkUrl}/__sink/reset`, {});
+	},
+};
+
+export function issueIdOf(body: unknown): string | undefined {
+	if (!body || typeof body !== 'object') return undefined;
+	const eventData = (body as { eventData?: { id?: unknown } }).eventData;
+	return typeof eventData?.id === 'string' ? eventData.id : undefined;
+}
+
+// ---- executions (n8n's SQLite database) ----
+
+export interface ExecutionRow {
+	id: number;
+	workflowId: string;
+	status: string;
+	mode: string;
+	finished: number;
+}
+
+export function query<T = Record<string, unknown>>(sql: string, params: Array<string | number | null> = []): Promise<T[]> {
+	const state = readState();
+	return instance.queryDb<T>(state.runtime, state.userFolder, sql, params);
+}
+
+export function executions(workflowId: string): Promise<ExecutionRow[]> {
+	return query<ExecutionRow>(
+		'SELECT id, workflowId, status, mode, finished FROM execution_entity WHERE workflowId = ? ORDER BY id',
+		[workflowId],
+	);
+}
+
+const UNFINISHED = ['new', 'running'];
+
+/**
+ * Waits until the workflow has at least `atLeast` executions and none is still running, then observes a
+ * quiet period and returns the executions (so a late extra execution would be counted).
+ */
+export async function settledExecutions(workflowId: string, atLeast: number, timeoutMs = 120000): Promise<ExecutionRow[]> {
+	await waitFor(
+		`${atLeast} finished executions of ${workflowId}`,
+		async () => {
+			const rows = await executions(workflowId);
+			return rows.length >= atLeast && rows.every((r) => !UNFINISHED.includes(r.status));
+		},
+		timeoutMs,
+	);
+	await sleep(QUIET_PERIOD_MS);
+	await waitFor(
+		`executions of ${workflowId} to finish`,
+		async () => (await executions(workflowId)).every((r) => !UNFINISHED.includes(r.status)),
+		timeoutMs,
+	);
+	return executions(workflowId);
+}
+
+/** The run data of one execution: node name → output items (json) of its first run. */
+export async function executionOutputs(executionId: number): Promise<Record<string, unknown[]>> {
+	const [row] = await query<{ data: string }>('SELECT data FROM execution_data WHERE executionId = ?', [executionId]);
+	if (!row) throw new Error(`no data stored for execution ${executionId}`);
+	const { runtime } = readState();
+	// n8n stores execution data with `flatted`; use n8n's own copy of it.
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const flatted = require(join(runtime.n8nDir, 'node_modules', 'flatted')) as { parse(text: string): unknown };
+	const data = flatted.parse(row.data) as {
+		resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: unknown }> | null> } }>> };
+	};
+	const outputs: Record<string, unknown[]> = {};
+	for (const [node, runs] of Object.entries(data.resultData?.runData ?? {})) {
+		outputs[node] = (runs[0]?.data?.main?.[0] ?? []).map((item) => item.json);
+	}
+	return outputs;
+}
+
+// ---- waiting, the log, restart ----
+
+export async function waitFor(what: string, predicate: () => Promise<boolean>, timeoutMs = 120000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		if (await predicate()) return;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await sleep(250);
+	}
+}
+
+/** Waits until the sink holds at least `count` requests for this issue, then a quiet period; returns them. */
+export async function sinkRequestsFor(issueId: string, count: number, timeoutMs = 120000): Promise<SinkRequest[]> {
+	await waitFor(`${count} sink request(s) for ${issueId}`, async () => (await sink.forIssue(issueId)).length >= count, timeoutMs);
+	await sleep(QUIET_PERIOD_MS);
+	return sink.forIssue(issueId);
+}
+
+export function readLog(): string {
+	return readFileSync(readState().logFile, 'utf8');
+}
+
+/** Stops n8n and starts it again on the same ports with the same user folder. */
+export async function restartN8n(): Promise<void> {
+	const state: E2eState = readState();
+	await instance.stopN8n(state.pid);
+	const env = instance.n8nEnv({
+		runtime: state.runtime,
+		userFolder: state.userFolder,
+		port: state.port,
+		brokerPort: state.brokerPort,
+		listenAddress: '127.0.0.1',
+		extra: state.envExtra,
+	});
+	const running = await instance.startN8n({ runtime: state.runtime, env, output: state.logFile, detached: true });
+	running.child.unref();
+	writeState({ ...state, pid: running.pid });
+}
+
+export type { IspmMessage };
