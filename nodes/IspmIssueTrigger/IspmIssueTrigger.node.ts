@@ -87,12 +87,12 @@ export class IspmIssueTrigger implements INodeType {
 				memory: isTestRun(this) ? undefined : triggerMemory(this, options).memory,
 			},
 		);
-		if ('envelope' in outcome) {
-			return { webhookResponse: outcome.body, workflowData: [[{ json: outcome.envelope as IDataObject }]] };
-		}
-		if (outcome.status === 200) return { webhookResponse: outcome.body };
+		// The node answers itself: with responseMode onReceived n8n would otherwise send its own
+		// "responseData" default instead of this body whenever an execution starts.
 		this.getResponseObject().status(outcome.status).json(outcome.body);
-		return { noWebhookResponse: true };
+		return 'envelope' in outcome
+			? { noWebhookResponse: true, workflowData: [[{ json: outcome.envelope as IDataObject }]] }
+			: { noWebhookResponse: true };
 	}
 
 	/**

@@ -102,16 +102,19 @@ export class WebhookTriggerHost {
 			}),
 		} as unknown as IWebhookFunctions;
 		const result: IWebhookResponseData = await this.node.webhook.call(context);
+		// As n8n's executeWebhook(): a node that answered itself sets noWebhookResponse; otherwise n8n sends
+		// webhookResponse (only when no execution starts: with one, n8n answers from "responseData").
+		const answer = result.noWebhookResponse
+			? { status: response.status, body: response.body }
+			: { status: 200, body: result.workflowData ? 'firstEntryJson' : result.webhookResponse };
 		if (result.workflowData) {
 			const run = this.execute(result.workflowData[0], mode);
 			this.running.push(run);
 			void run.finally(() => this.running.splice(this.running.indexOf(run), 1));
-			return { status: 200, body: result.webhookResponse, executionStarted: true };
+			return { ...answer, executionStarted: true };
 		}
 		if (mode !== 'manual' && staticData.__dataChanged) this.database = JSON.stringify(staticData);
-		return result.noWebhookResponse
-			? { status: response.status, body: response.body, executionStarted: false }
-			: { status: 200, body: result.webhookResponse, executionStarted: false };
+		return { ...answer, executionStarted: false };
 	}
 
 	private async execute(input: INodeExecutionData[], mode: 'webhook' | 'manual'): Promise<void> {
