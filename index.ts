@@ -6,3 +6,4 @@ export * from './lib/envelope';
 export * from './lib/issueTypes';
 export { IspmHeaderAuthApi } from './credentials/IspmHeaderAuthApi.credentials';
 export { IspmQueryAuthApi } from './credentials/IspmQueryAuthApi.credentials';
+export { IspmEventHook } from './nodes/IspmEventHook/IspmEventHook.node';
