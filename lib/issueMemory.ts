@@ -15,15 +15,40 @@
  *   finish in.
  * - After a restart the first request (or execution) loads the saved ring back (`hydrate`).
  *
- * The ring keeps the newest `capacity` ids: recording is O(1), lookups are O(1) through a Map, and the
+ * The ring keeps the newest `capacity` keys: recording is O(1), lookups are O(1) through a Map, and the
  * stored size stays flat once the ring is full (oldest forgotten first).
  */
 
-/** The stored form, kept in the trigger node's static data under `STATIC_DATA_KEY`. */
+import { createHash } from 'node:crypto';
+
+/**
+ * What is remembered of an issue id: the first 96 bits of its SHA-256, base64url (16 characters). Fixed
+ * width keeps the stored ring small and its size independent of how long ISPM's ids are; at a million
+ * remembered issues the chance that any two ids share a key is below 1 in 10^16.
+ */
+export const KEY_LENGTH = 16;
+
+export function issueKey(issueId: string): string {
+	return createHash('sha256').update(issueId, 'utf8').digest('base64url').slice(0, KEY_LENGTH);
+}
+
+/**
+ * The stored form, kept in the trigger node's static data under `STATIC_DATA_KEY`: the ring's keys
+ * concatenated into one string. n8n loads a workflow's static data on every webhook request, so one flat
+ * string (parsed in one step, nothing for n8n to walk) keeps that cost small even at 100,000 issues.
+ */
 export interface StoredIssueRing {
+	version: 2;
+	capacity: number;
+	/** Slot the next new key goes to once the ring is full. */
+	next: number;
+	keys: string;
+}
+
+/** The first stored form (plain ids); still read, so that memories saved by 0.1.0 pre-releases load. */
+interface StoredIssueRingV1 {
 	version: 1;
 	capacity: number;
-	/** Slot the next new id goes to once `ids` is full. */
 	next: number;
 	ids: string[];
 }
@@ -32,27 +57,51 @@ export const STATIC_DATA_KEY = 'seenIssues';
 export const DEFAULT_REMEMBER_ISSUES = 10_000;
 export const MAX_REMEMBER_ISSUES = 1_000_000;
 
-function isStoredRing(value: unknown): value is StoredIssueRing {
-	if (value === null || typeof value !== 'object') return false;
-	const ring = value as Partial<StoredIssueRing>;
-	return (
-		typeof ring.capacity === 'number' &&
-		typeof ring.next === 'number' &&
-		Array.isArray(ring.ids) &&
-		ring.ids.every((id) => typeof id === 'string')
-	);
+const isRingShape = (value: unknown): value is { capacity: number; next: number } =>
+	value !== null &&
+	typeof value === 'object' &&
+	typeof (value as { capacity?: unknown }).capacity === 'number' &&
+	typeof (value as { next?: unknown }).next === 'number';
+
+/** The keys of a stored ring, oldest first; none when it is missing or unreadable. */
+function storedKeysOldestFirst(stored: unknown): string[] {
+	if (!isRingShape(stored)) return [];
+	let slots: string[];
+	const { keys } = stored as Partial<StoredIssueRing>;
+	const { ids } = stored as Partial<StoredIssueRingV1>;
+	if (typeof keys === 'string' && keys.length % KEY_LENGTH === 0) {
+		slots = [];
+		for (let at = 0; at < keys.length; at += KEY_LENGTH) slots.push(keys.slice(at, at + KEY_LENGTH));
+	} else if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) {
+		slots = ids.map(issueKey);
+	} else {
+		return [];
+	}
+	if (slots.length < stored.capacity) return slots;
+	return [...slots.slice(stored.next), ...slots.slice(0, stored.next)];
 }
 
-/** The ids of a stored ring, oldest first. */
-function oldestFirst(ring: StoredIssueRing): string[] {
-	if (ring.ids.length < ring.capacity) return ring.ids.slice();
-	return [...ring.ids.slice(ring.next), ...ring.ids.slice(0, ring.next)];
+/**
+ * The ring itself. `toJSON` gives the stored form, so whatever serialises static data (n8n, when an
+ * execution ends) writes the ring as it is at that moment.
+ */
+class IssueRing {
+	readonly slots: string[] = [];
+
+	next = 0;
+
+	constructor(readonly capacity: number) {}
+
+	toJSON(): StoredIssueRing {
+		return { version: 2, capacity: this.capacity, next: this.next, keys: this.slots.join('') };
+	}
 }
 
 export class IssueMemory {
-	readonly ring: StoredIssueRing;
+	readonly ring: IssueRing;
 
-	private readonly slots = new Map<string, number>();
+	/** key → slot in the ring. */
+	private readonly index = new Map<string, number>();
 
 	constructor(capacity: number = DEFAULT_REMEMBER_ISSUES) {
 		if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_REMEMBER_ISSUES) {
@@ -60,7 +109,7 @@ export class IssueMemory {
 				`rememberIssues must be a whole number from 1 to ${MAX_REMEMBER_ISSUES}, got ${capacity}`,
 			);
 		}
-		this.ring = { version: 1, capacity, next: 0, ids: [] };
+		this.ring = new IssueRing(capacity);
 	}
 
 	get capacity(): number {
@@ -68,11 +117,11 @@ export class IssueMemory {
 	}
 
 	get size(): number {
-		return this.slots.size;
+		return this.index.size;
 	}
 
 	has(issueId: string): boolean {
-		return this.slots.has(issueId);
+		return this.index.has(issueKey(issueId));
 	}
 
 	/**
@@ -80,36 +129,41 @@ export class IssueMemory {
 	 * when it was. Synchronous on purpose: nothing can interleave between the check and the record.
 	 */
 	claim(issueId: string): boolean {
-		if (this.slots.has(issueId)) return false;
-		const { ring } = this;
-		if (ring.ids.length < ring.capacity) {
-			this.slots.set(issueId, ring.ids.push(issueId) - 1);
-		} else {
-			this.slots.delete(ring.ids[ring.next]);
-			ring.ids[ring.next] = issueId;
-			this.slots.set(issueId, ring.next);
-			ring.next = (ring.next + 1) % ring.capacity;
-		}
-		return true;
+		return this.claimKey(issueKey(issueId));
 	}
 
 	/**
-	 * Adds the ids of a stored ring that this memory does not know yet, oldest first. A missing or
+	 * Adds the keys of a stored ring that this memory does not know yet, oldest first. A missing or
 	 * unreadable stored value adds nothing.
 	 */
 	hydrate(stored: unknown): void {
-		if (!isStoredRing(stored) || stored === this.ring) return;
-		for (const issueId of oldestFirst(stored)) this.claim(issueId);
+		if (stored === this.ring) return;
+		for (const key of storedKeysOldestFirst(stored)) this.claimKey(key);
 	}
 
-	/** Every remembered id, oldest first. */
-	ids(): string[] {
-		return oldestFirst(this.ring);
+	/** Every remembered key, oldest first. */
+	keys(): string[] {
+		const { slots, next, capacity } = this.ring;
+		return slots.length < capacity ? slots.slice() : [...slots.slice(next), ...slots.slice(0, next)];
 	}
 
 	/** Points a static-data object at the live ring, so that n8n saves the ring as it is when it saves. */
 	persistInto(staticData: Record<string, unknown>): void {
 		staticData[STATIC_DATA_KEY] = this.ring;
+	}
+
+	private claimKey(key: string): boolean {
+		if (this.index.has(key)) return false;
+		const { ring } = this;
+		if (ring.slots.length < ring.capacity) {
+			this.index.set(key, ring.slots.push(key) - 1);
+		} else {
+			this.index.delete(ring.slots[ring.next]);
+			ring.slots[ring.next] = key;
+			this.index.set(key, ring.next);
+			ring.next = (ring.next + 1) % ring.capacity;
+		}
+		return true;
 	}
 }
 
@@ -127,7 +181,7 @@ export function memoryFor(scope: string, capacity: number, stored: unknown): Iss
 	let memory = memories.get(scope);
 	if (memory && memory.capacity !== capacity) {
 		const resized = new IssueMemory(capacity);
-		for (const issueId of memory.ids()) resized.claim(issueId);
+		resized.hydrate({ capacity: memory.capacity, next: 0, keys: memory.keys().join('') });
 		memory = resized;
 		memories.set(scope, memory);
 	}

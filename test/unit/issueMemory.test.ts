@@ -1,4 +1,6 @@
-import { forgetAllMemories, IssueMemory, memoryFor } from '../../lib/issueMemory';
+import { forgetAllMemories, issueKey, IssueMemory, memoryFor } from '../../lib/issueMemory';
+
+const keysOf = (...ids: string[]) => ids.map(issueKey);
 
 afterEach(() => forgetAllMemories());
 
@@ -12,11 +14,11 @@ describe('IssueMemory', () => {
 	it('should forget the oldest first when full, keeping capacity ids', () => {
 		const memory = new IssueMemory(3);
 		for (const id of ['a', 'b', 'c', 'd', 'e']) memory.claim(id);
-		expect(memory.ids()).toEqual(['c', 'd', 'e']);
+		expect(memory.keys()).toEqual(keysOf('c', 'd', 'e'));
 		expect(memory.has('a') || memory.has('b')).toBe(false);
-		expect(memory.ring.ids).toHaveLength(3);
+		expect(memory.ring.slots).toHaveLength(3);
 		expect(memory.claim('a')).toBe(true);
-		expect(memory.ids()).toEqual(['d', 'e', 'a']);
+		expect(memory.keys()).toEqual(keysOf('d', 'e', 'a'));
 	});
 
 	it('should restore the same ids, in order, from its stored form', () => {
@@ -24,11 +26,31 @@ describe('IssueMemory', () => {
 		for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) memory.claim(id);
 		const restored = new IssueMemory(4);
 		restored.hydrate(JSON.parse(JSON.stringify(memory.ring)));
-		expect(restored.ids()).toEqual(['c', 'd', 'e', 'f']);
+		expect(restored.keys()).toEqual(keysOf('c', 'd', 'e', 'f'));
 		expect(restored.claim('c')).toBe(false);
 	});
 
-	it.each([[undefined], [null], ['text'], [{ capacity: 2, next: 0, ids: [1, 2] }], [{ ids: ['a'] }]])(
+	it('should read the first stored form (plain ids) too', () => {
+		const memory = new IssueMemory(3);
+		memory.hydrate({ version: 1, capacity: 3, next: 1, ids: ['d', 'b', 'c'] });
+		expect(memory.keys()).toEqual(keysOf('b', 'c', 'd'));
+	});
+
+	it('should store a fixed 16 characters per issue, however long the ids are', () => {
+		const memory = new IssueMemory(2);
+		memory.claim('x'.repeat(5000));
+		memory.claim('Alert_V32uL3CHijlQYHq-uqTkqWOXSJ8~');
+		expect(JSON.parse(JSON.stringify(memory.ring)).keys).toHaveLength(32);
+	});
+
+	it.each([
+		[undefined],
+		[null],
+		['text'],
+		[{ capacity: 2, next: 0, ids: [1, 2] }],
+		[{ ids: ['a'] }],
+		[{ capacity: 2, next: 0, keys: 'not a multiple of sixteen' }],
+	])(
 		'should ignore an unreadable stored value %j',
 		(stored) => {
 			const memory = new IssueMemory(2);
@@ -47,7 +69,7 @@ describe('IssueMemory', () => {
 		memory.persistInto(staticData);
 		memory.claim('later');
 		expect(JSON.parse(JSON.stringify(staticData))).toEqual({
-			seenIssues: { version: 1, capacity: 5, next: 0, ids: ['later'] },
+			seenIssues: { version: 2, capacity: 5, next: 0, keys: issueKey('later') },
 		});
 	});
 
@@ -64,16 +86,16 @@ describe('IssueMemory', () => {
 
 describe('memoryFor', () => {
 	it('should give one shared memory per scope, filled from the stored ring on first use only', () => {
-		const stored = { version: 1, capacity: 10, next: 0, ids: ['x'] };
+		const stored = { version: 2, capacity: 10, next: 0, keys: issueKey('x') };
 		const first = memoryFor('wf:node', 10, stored);
-		expect(memoryFor('wf:node', 10, { ...stored, ids: ['y'] })).toBe(first);
-		expect(first.ids()).toEqual(['x']);
+		expect(memoryFor('wf:node', 10, { ...stored, keys: issueKey('y') })).toBe(first);
+		expect(first.keys()).toEqual(keysOf('x'));
 		expect(memoryFor('other:node', 10, undefined).size).toBe(0);
 	});
 
 	it('should keep the newest ids when the capacity changes', () => {
 		const memory = memoryFor('wf:node', 5, undefined);
 		for (const id of ['a', 'b', 'c', 'd']) memory.claim(id);
-		expect(memoryFor('wf:node', 2, undefined).ids()).toEqual(['c', 'd']);
+		expect(memoryFor('wf:node', 2, undefined).keys()).toEqual(keysOf('c', 'd'));
 	});
 });

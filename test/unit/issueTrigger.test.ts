@@ -1,6 +1,6 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-globals -- test code runs in Jest, not in n8n */
 import { UNAUTHORIZED_MESSAGE } from '../../lib/receive';
-import { STATIC_DATA_KEY } from '../../lib/issueMemory';
+import { issueKey, KEY_LENGTH, STATIC_DATA_KEY } from '../../lib/issueMemory';
 import { issueEnvelope, sampleEnvelope } from '../helpers/samples';
 import { WebhookTriggerHost, type HostDelivery } from '../helpers/webhookHost';
 
@@ -260,10 +260,8 @@ describe('ISPM Issue Trigger webhook()', () => {
 			}
 			// Only the ring's `next` counter may change length (one digit to two).
 			expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
-			expect(trigger.storedStaticData()).toMatchObject({
-				'node:ISPM Issue Trigger': { seenIssues: { capacity, ids: expect.any(Array) } },
-			});
-			expect((trigger.storedStaticData()['node:ISPM Issue Trigger'] as { seenIssues: { ids: string[] } }).seenIssues.ids).toHaveLength(capacity);
+			const stored = trigger.storedStaticData()['node:ISPM Issue Trigger'] as { seenIssues: { keys: string } };
+			expect(stored.seenIssues.keys).toHaveLength(capacity * KEY_LENGTH);
 			await trigger.restart();
 			const oldest = await trigger.deliver(delivery(issueEnvelope('bounded-014')));
 			expect(oldest.body).toMatchObject({ status: 'accepted' });
@@ -302,7 +300,9 @@ describe('ISPM Issue Trigger webhook()', () => {
 		await trigger.deliver(delivery(issueEnvelope('stored-1')));
 		await trigger.idle();
 		expect(trigger.storedStaticData()).toEqual({
-			'node:ISPM Issue Trigger': { [STATIC_DATA_KEY]: { version: 1, capacity: 10000, next: 0, ids: ['stored-1'] } },
+			'node:ISPM Issue Trigger': {
+				[STATIC_DATA_KEY]: { version: 2, capacity: 10000, next: 0, keys: issueKey('stored-1') },
+			},
 		});
 	});
 });
