@@ -128,6 +128,19 @@ export function parseResponseBody(body: unknown): unknown {
 	}
 }
 
+/**
+ * Shorter values are not redacted: replacing every "v2" or "1" in a response would wreck the output
+ * while hiding nothing an attacker could not guess.
+ */
+export const MIN_REDACTED_SECRET_CHARS = 4;
+
+/** The secrets worth redacting (see `MIN_REDACTED_SECRET_CHARS`), longest first so none is cut in half. */
+export function redactableSecrets(values: string[]): string[] {
+	return values
+		.filter((value) => value.length >= MIN_REDACTED_SECRET_CHARS)
+		.sort((a, b) => b.length - a.length);
+}
+
 /** Every string inside `value` (keys included) with the secrets replaced by `***`. */
 export function redactDeep<T>(value: T, secrets: string[]): T {
 	if (secrets.length === 0) return value;

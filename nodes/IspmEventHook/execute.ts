@@ -12,18 +12,13 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import {
-	CredentialConfigError,
-	requiredParameters,
-	secretValues,
-	type IspmApiKeyCredential,
-} from '../../lib/apiKeyAuth';
+import { requiredParameters, secretValues, type IspmApiKeyCredential } from '../../lib/apiKeyAuth';
 import { checkWebhookUrl } from '../../lib/connectionTest';
 import {
 	deliverEnvelope,
 	DeliveryError,
-	DeliveryOptionError,
 	mapWithConcurrency,
+	redactableSecrets,
 	redactDeep,
 	validateDeliveryOptions,
 	type DeliveryOptions,
@@ -70,10 +65,8 @@ function toPreparationError(
 			'Nothing was sent. Fix the fields named above; in JSON mode pass the issue itself, e.g. {{ $json.eventData }} for what the ISPM Issue Trigger received.',
 		);
 	}
-	if (error instanceof DeliveryOptionError || error instanceof CredentialConfigError) {
-		return new PreparationError(redactDeep(error.message, secrets));
-	}
-	throw error;
+	const message = error instanceof Error ? error.message : String(error);
+	return new PreparationError(redactDeep(message, secrets));
 }
 
 function prepare(
@@ -141,7 +134,7 @@ export async function executeEventHook(this: IExecuteFunctions): Promise<INodeEx
 	const authentication = this.getNodeParameter('authentication', 0) as string;
 	const credentialType = CREDENTIAL_TYPES[authentication] ?? CREDENTIAL_TYPES.headerAuth;
 	const credential = await this.getCredentials<IspmApiKeyCredential>(credentialType);
-	const secrets = secretValues(credential);
+	const secrets = redactableSecrets(secretValues(credential));
 
 	let url = '';
 	const prepared: Array<Prepared | PreparationError> = items.map((_, itemIndex) => {
@@ -160,7 +153,13 @@ export async function executeEventHook(this: IExecuteFunctions): Promise<INodeEx
 		}
 	});
 
-	const deps = { send: authenticatedSend(this, credentialType), sleep, secrets };
+	// A cancelled execution ends the waits between attempts at once (n8n aborts the requests itself).
+	const cancelSignal = this.getExecutionCancelSignal();
+	const deps = {
+		send: authenticatedSend(this, credentialType),
+		sleep: async (ms: number) => await sleep(ms, cancelSignal),
+		secrets,
+	};
 	const first = prepared.find((job): job is Prepared => !(job instanceof PreparationError));
 	const concurrency = first?.options.concurrency ?? 1;
 	const outcomes = await mapWithConcurrency<

@@ -114,11 +114,30 @@ export function eventDataFromFields(
 	]);
 }
 
+/** A whole ISPM message (what the trigger outputs) where only its issue belongs. */
+function isWholeMessage(value: unknown): boolean {
+	if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+	const inner = (value as IDataObject).eventData;
+	return (
+		!('title' in value) && inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+	);
+}
+
 /** The item's eventData as the user gave it: an object, or JSON text parsed. */
 export function eventDataFromJson(value: unknown): unknown {
-	if (typeof value !== 'string') return value;
-	if (value.trim() === '') return undefined;
-	return parseJsonText(value, 'eventData');
+	const parsed =
+		typeof value === 'string' && value.trim() !== '' ? parseJsonText(value, 'eventData') : value;
+	if (parsed === '') return undefined;
+	if (isWholeMessage(parsed)) {
+		throw new EnvelopeValidationError([
+			{
+				path: 'eventData',
+				message:
+					'got a whole ISPM message (it has its own eventData): pass only the issue, e.g. {{ $json.eventData }}',
+			},
+		]);
+	}
+	return parsed;
 }
 
 /** Reads the item's eventData from the node's parameters, in the mode the user chose. */

@@ -49,6 +49,8 @@ export interface ExecuteContextOptions {
 export interface ExecuteContext extends IExecuteFunctions {
 	/** The options each `httpRequestWithAuthentication` call was given, before authentication. */
 	readonly requested: IHttpRequestOptions[];
+	/** Cancels the execution, as the user's "Stop" button does. */
+	cancel(): void;
 }
 
 const NODE: INode = {
@@ -86,8 +88,11 @@ export function createExecuteContext(options: ExecuteContextOptions): ExecuteCon
 	const parametersOf = (itemIndex: number) =>
 		typeof options.parameters === 'function' ? options.parameters(itemIndex) : options.parameters;
 
+	const cancellation = new AbortController();
 	const context = {
 		requested,
+		cancel: () => cancellation.abort(),
+		getExecutionCancelSignal: () => cancellation.signal,
 		getNode: () => NODE,
 		getInputData: () => items,
 		continueOnFail: () => options.continueOnFail ?? false,

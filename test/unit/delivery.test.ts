@@ -10,7 +10,9 @@ import {
 	MAX_RETRY_AFTER_MS,
 	parseResponseBody,
 	parseRetryAfterMs,
+	redactableSecrets,
 	redactDeep,
+	MIN_REDACTED_SECRET_CHARS,
 	validateDeliveryOptions,
 	type DeliveryDeps,
 	type DeliveryFailure,
@@ -166,6 +168,18 @@ describe('redactDeep', () => {
 		);
 		expect(JSON.stringify(redacted)).not.toContain(SECRET);
 		expect(redacted).toEqual({ '***': ['Bearer ***', { url: '?k=***' }] });
+	});
+});
+
+describe('redactableSecrets', () => {
+	it('should drop values too short to hide anything and put the longest first', () => {
+		expect(MIN_REDACTED_SECRET_CHARS).toBe(4);
+		expect(redactableSecrets(['v2', 'abcd', 'abcdefgh', ''])).toEqual(['abcdefgh', 'abcd']);
+	});
+
+	it('should let no part of a longer secret through when one secret starts another', () => {
+		const secrets = redactableSecrets(['tenant', 'tenant-key-1234']);
+		expect(redactDeep('sent tenant-key-1234 for tenant', secrets)).toBe('sent *** for ***');
 	});
 });
 

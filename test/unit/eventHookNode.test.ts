@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals -- test code runs in Jest, not inside n8n: it waits on timers */
 import {
 	NodeApiError,
 	NodeOperationError,
@@ -193,6 +194,26 @@ describe('IspmEventHook: key placement and message', () => {
 		expect(bodyOf(sink.requests[0]).eventData).toEqual(eventData);
 	});
 
+	it('should say to pass only the issue when given a whole ISPM message', async () => {
+		const error = await runExpectingError({
+			parameters: { eventData: '={{ $json }}' },
+			items: [{ json: { id: 'm-1', eventData: issue() } }],
+		});
+		expect(error.message).toBe(
+			'Invalid eventData in item 0: eventData: got a whole ISPM message (it has its own eventData): pass only the issue, e.g. {{ $json.eventData }}',
+		);
+		expect(sink.requests).toHaveLength(0);
+	});
+
+	it('should say eventData is required when the input has none', async () => {
+		const error = await runExpectingError({
+			parameters: {},
+			items: [{ json: { unrelated: true } }],
+		});
+		expect(error.message).toBe('Invalid eventData in item 0: eventData: is required');
+		expect(error.description).toMatch(/\{\{ \$json\.eventData \}\}/);
+	});
+
 	it('should use the source and event type options', async () => {
 		await run({
 			parameters: {
@@ -308,6 +329,22 @@ describe('IspmEventHook: retries and failures', () => {
 		const [first, second] = sink.requests;
 		expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(950);
 		expect(output[0].json).toMatchObject({ statusCode: 200, attempts: 2, response: null });
+	});
+
+	it('should stop waiting for Retry-After when the execution is cancelled', async () => {
+		sink.respondWith(() => ({ status: 503, headers: { 'retry-after': '30' } }));
+		const context = createExecuteContext({
+			nodeType: new IspmEventHook(),
+			credentials: credentials(),
+			parameters: { eventData: issue() },
+		});
+		const started = Date.now();
+		const execution = new IspmEventHook().execute.call(context);
+		while (sink.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+		context.cancel();
+		await expect(execution).rejects.toThrow();
+		expect(Date.now() - started).toBeLessThan(5000);
+		expect(sink.requests).toHaveLength(1);
 	});
 
 	it('should not retry a 400 and fail with NodeApiError carrying the item index', async () => {
