@@ -7,3 +7,4 @@ export * from './lib/issueTypes';
 export { IspmHeaderAuthApi } from './credentials/IspmHeaderAuthApi.credentials';
 export { IspmQueryAuthApi } from './credentials/IspmQueryAuthApi.credentials';
 export { IspmEventHook } from './nodes/IspmEventHook/IspmEventHook.node';
+export { IspmIssueTrigger } from './nodes/IspmIssueTrigger/IspmIssueTrigger.node';

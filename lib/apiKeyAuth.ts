@@ -59,7 +59,8 @@ export function parseAdditionalParameters(
 				`Additional Parameters: the value of "${name}" must be a string, number or boolean`,
 			);
 		}
-		if (name.trim() === '') throw new CredentialConfigError('Additional Parameters: a name is empty');
+		if (name.trim() === '')
+			throw new CredentialConfigError('Additional Parameters: a name is empty');
 		out[name] = String(value);
 	}
 	return out;
@@ -72,9 +73,15 @@ export function parseAdditionalParameters(
 export function requiredParameters(credential: IspmApiKeyCredential): Array<[string, string]> {
 	const name = (credential.key ?? '').trim();
 	const value = credential.value ?? '';
-	if (!name) throw new CredentialConfigError('The ISPM credential has no Key (the header or parameter name)');
+	if (!name)
+		throw new CredentialConfigError(
+			'The ISPM credential has no Key (the header or parameter name)',
+		);
 	if (!value) throw new CredentialConfigError('The ISPM credential has no Value (the API key)');
-	return [[name, value], ...Object.entries(parseAdditionalParameters(credential.additionalParameters))];
+	return [
+		[name, value],
+		...Object.entries(parseAdditionalParameters(credential.additionalParameters)),
+	];
 }
 
 /** Every secret of a credential (the key's value and extra parameter values), for redaction. */
@@ -84,7 +91,8 @@ export function secretValues(credential: IspmApiKeyCredential): string[] {
 		values.push(...Object.values(parseAdditionalParameters(credential.additionalParameters)));
 	} catch {
 		// An unparsable parameter text has no values to hide beyond the text itself.
-		if (typeof credential.additionalParameters === 'string') values.push(credential.additionalParameters);
+		if (typeof credential.additionalParameters === 'string')
+			values.push(credential.additionalParameters);
 	}
 	return values.filter((value) => value.length > 0);
 }

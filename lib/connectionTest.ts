@@ -28,7 +28,9 @@ export function checkWebhookUrl(url: string | undefined): string {
 	}
 	const parsed = URL.canParse(trimmed) ? new URL(trimmed) : undefined;
 	if (!parsed) {
-		throw new CredentialConfigError('The Webhook Address is not a valid URL (e.g. https://example.com/hook)');
+		throw new CredentialConfigError(
+			'The Webhook Address is not a valid URL (e.g. https://example.com/hook)',
+		);
 	}
 	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
 		throw new CredentialConfigError('The Webhook Address must start with http:// or https://');
@@ -47,7 +49,11 @@ export async function testConnection(
 	const secrets = secretValues(credential);
 	try {
 		const url = checkWebhookUrl(credential.webhookUrl);
-		const response = await send({ url, body: buildTestMessage(), timeoutMs: CONNECTION_TEST_TIMEOUT_MS });
+		const response = await send({
+			url,
+			body: buildTestMessage(),
+			timeoutMs: CONNECTION_TEST_TIMEOUT_MS,
+		});
 		if (response.statusCode >= 200 && response.statusCode < 300) {
 			return {
 				status: 'OK',
@@ -63,6 +69,9 @@ export async function testConnection(
 			return { status: 'Error', message: redactSecrets(error.message, secrets) };
 		}
 		const message = error instanceof Error ? error.message : String(error);
-		return { status: 'Error', message: redactSecrets(`Test connection failed: ${message}`, secrets) };
+		return {
+			status: 'Error',
+			message: redactSecrets(`Test connection failed: ${message}`, secrets),
+		};
 	}
 }

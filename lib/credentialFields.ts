@@ -23,7 +23,7 @@ export function apiKeyCredentialFields(location: KeyLocation): INodeProperties[]
 			default: '',
 			placeholder: 'https://example.com/ispm-hook',
 			description:
-				'Where the ISPM Event Hook node sends messages, and what Test connection posts ISPM\'s test message to. Leave empty when this credential only guards the ISPM Issue Trigger.',
+				"Where the ISPM Event Hook node sends messages, and what Test connection posts ISPM's test message to. Leave empty when this credential only guards the ISPM Issue Trigger.",
 		},
 		{
 			displayName: 'Key',

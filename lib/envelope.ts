@@ -16,7 +16,9 @@ const required = () =>
 /** Optional descriptive fields: ISPM fills only what matters for an issue, so `null` counts as absent. */
 const optionalText = () => text().nullish();
 const object = <T extends z.ZodRawShape>(shape: T, what = 'an object') =>
-	z.object(shape, { invalid_type_error: `expected ${what}`, required_error: 'is required' }).passthrough();
+	z
+		.object(shape, { invalid_type_error: `expected ${what}`, required_error: 'is required' })
+		.passthrough();
 
 const unrotatedTokenSchema = object({
 	type: optionalText(),
@@ -42,8 +44,12 @@ export const additionalDataSchema = object({
 	username: optionalText(),
 	types: z.array(accountTypeSchema, { invalid_type_error: 'expected an array' }).nullish(),
 	lastLogin: optionalText(),
-	unrotatedTokens: z.array(unrotatedTokenSchema, { invalid_type_error: 'expected an array' }).nullish(),
-	activeAccounts: z.array(object({}), { invalid_type_error: 'expected an array of objects' }).nullish(),
+	unrotatedTokens: z
+		.array(unrotatedTokenSchema, { invalid_type_error: 'expected an array' })
+		.nullish(),
+	activeAccounts: z
+		.array(object({}), { invalid_type_error: 'expected an array of objects' })
+		.nullish(),
 	clientApp: object({}).nullish(),
 	resourceApp: object({}).nullish(),
 });
@@ -98,7 +104,9 @@ export interface ValidationProblem {
 	message: string;
 }
 
-export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: ValidationProblem[] };
+export type ValidationResult<T> =
+	| { ok: true; value: T }
+	| { ok: false; problems: ValidationProblem[] };
 
 function describeReceived(value: unknown): string {
 	if (value === null) return 'null';
@@ -180,7 +188,10 @@ export function isoTimestamp(date: Date = new Date()): string {
  * Wraps an issue in a new envelope with a fresh UUID v4 `id`. Throws `EnvelopeValidationError` naming every
  * invalid field when `eventData` is not a valid ISPM issue. Unknown fields of `eventData` are kept.
  */
-export function buildEnvelope(eventData: unknown, options: BuildEnvelopeOptions = {}): IspmEnvelope {
+export function buildEnvelope(
+	eventData: unknown,
+	options: BuildEnvelopeOptions = {},
+): IspmEnvelope {
 	const checked = validateEventData(eventData);
 	if (!checked.ok) throw new EnvelopeValidationError(checked.problems);
 	return {

@@ -33,7 +33,10 @@ export function splitCustomIssueTypes(text: string | undefined): string[] {
 }
 
 export function createIssueFilter(settings: IssueFilterSettings): IssueFilter {
-	const titles = [...(settings.issueTypes ?? []), ...splitCustomIssueTypes(settings.customIssueTypes)];
+	const titles = [
+		...(settings.issueTypes ?? []),
+		...splitCustomIssueTypes(settings.customIssueTypes),
+	];
 	const severities = settings.severities ?? [];
 	return {
 		titles: titles.length ? new Set(titles.map(normalise)) : undefined,
@@ -52,7 +55,9 @@ export function decide(filter: IssueFilter, envelope: IspmEnvelope): FilterDecis
 	if (filter.severities && !(severity && filter.severities.has(normalise(severity)))) {
 		return {
 			pass: false,
-			reason: severity ? `severity "${severity}" is not selected` : 'the issue has no severity and only some severities are selected',
+			reason: severity
+				? `severity "${severity}" is not selected`
+				: 'the issue has no severity and only some severities are selected',
 		};
 	}
 	return { pass: true };

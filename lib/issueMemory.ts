@@ -71,7 +71,8 @@ function storedKeysOldestFirst(stored: unknown): string[] {
 	const { ids } = stored as Partial<StoredIssueRingV1>;
 	if (typeof keys === 'string' && keys.length % KEY_LENGTH === 0) {
 		slots = [];
-		for (let at = 0; at < keys.length; at += KEY_LENGTH) slots.push(keys.slice(at, at + KEY_LENGTH));
+		for (let at = 0; at < keys.length; at += KEY_LENGTH)
+			slots.push(keys.slice(at, at + KEY_LENGTH));
 	} else if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) {
 		slots = ids.map(issueKey);
 	} else {
@@ -144,7 +145,9 @@ export class IssueMemory {
 	/** Every remembered key, oldest first. */
 	keys(): string[] {
 		const { slots, next, capacity } = this.ring;
-		return slots.length < capacity ? slots.slice() : [...slots.slice(next), ...slots.slice(0, next)];
+		return slots.length < capacity
+			? slots.slice()
+			: [...slots.slice(next), ...slots.slice(0, next)];
 	}
 
 	/** Points a static-data object at the live ring, so that n8n saves the ring as it is when it saves. */

@@ -58,7 +58,8 @@ export function receiveDelivery(delivery: Delivery, settings: ReceiveSettings): 
 	try {
 		required = requiredParameters(settings.credential);
 	} catch (error) {
-		const reason = error instanceof CredentialConfigError ? error.message : 'its credential is unreadable';
+		const reason =
+			error instanceof CredentialConfigError ? error.message : 'its credential is unreadable';
 		return { status: 500, body: { error: `The ISPM Issue Trigger is not configured: ${reason}` } };
 	}
 	if (!matchesApiKey(settings.location, required, delivery)) {
@@ -69,7 +70,10 @@ export function receiveDelivery(delivery: Delivery, settings: ReceiveSettings): 
 	if (!checked.ok) {
 		return {
 			status: 400,
-			body: { error: 'The body is not a valid ISPM event hook message', problems: checked.problems },
+			body: {
+				error: 'The body is not a valid ISPM event hook message',
+				problems: checked.problems,
+			},
 		};
 	}
 	const envelope = checked.value;

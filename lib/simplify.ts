@@ -34,7 +34,9 @@ export function simplify(envelope: IspmEnvelope): SimplifiedIssue {
 		entitySourceProductName: entity.sourceProductName,
 		entitySourceProductTenant: entity.sourceProductTenant,
 		additionalDataLastLogin: additionalData.lastLogin,
-		additionalDataTypes: additionalData.types?.map((type) => (typeof type === 'string' ? type : type.type)),
+		additionalDataTypes: additionalData.types?.map((type) =>
+			typeof type === 'string' ? type : type.type,
+		),
 		additionalDataUsername: additionalData.username,
 	};
 }

@@ -16,6 +16,7 @@ import { createIssueFilter } from '../../lib/issueFilter';
 import { DEFAULT_REMEMBER_ISSUES, memoryFor, STATIC_DATA_KEY } from '../../lib/issueMemory';
 import { receiveDelivery } from '../../lib/receive';
 import { simplify } from '../../lib/simplify';
+import { ispmApiKeyTest } from '../IspmEventHook/credentialTest';
 import { triggerProperties } from './description';
 
 interface TriggerOptions {
@@ -33,7 +34,11 @@ const isTestRun = (context: Context) => context.getMode() === 'manual';
 function triggerMemory(context: Context, options: TriggerOptions) {
 	const staticData = context.getWorkflowStaticData('node');
 	const scope = `${context.getWorkflow().id}:${context.getNode().id}`;
-	const memory = memoryFor(scope, options.rememberIssues ?? DEFAULT_REMEMBER_ISSUES, staticData[STATIC_DATA_KEY]);
+	const memory = memoryFor(
+		scope,
+		options.rememberIssues ?? DEFAULT_REMEMBER_ISSUES,
+		staticData[STATIC_DATA_KEY],
+	);
 	return { memory, staticData };
 }
 
@@ -44,18 +49,32 @@ export class IspmIssueTrigger implements INodeType {
 		icon: { light: 'file:../../icons/ispm.svg', dark: 'file:../../icons/ispm.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{ $parameter["issueTypes"].length ? $parameter["issueTypes"].length + " issue type(s)" : "All issue types" }}',
+		subtitle:
+			'={{ $parameter["issueTypes"].length ? $parameter["issueTypes"].length + " issue type(s)" : "All issue types" }}',
 		description: 'Starts the workflow when Okta ISPM reports a new issue of the selected types',
 		defaults: { name: 'ISPM Issue Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			{ name: 'ispmHeaderAuthApi', required: true, displayOptions: { show: { authentication: ['headerAuth'] } } },
-			{ name: 'ispmQueryAuthApi', required: true, displayOptions: { show: { authentication: ['queryAuth'] } } },
+			{
+				name: 'ispmHeaderAuthApi',
+				required: true,
+				testedBy: 'ispmApiKeyTest',
+				displayOptions: { show: { authentication: ['headerAuth'] } },
+			},
+			{
+				name: 'ispmQueryAuthApi',
+				required: true,
+				testedBy: 'ispmApiKeyTest',
+				displayOptions: { show: { authentication: ['queryAuth'] } },
+			},
 		],
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'ispm' }],
 		properties: triggerProperties,
 	};
+
+	// n8n takes a credential's test from the first node that names it in `testedBy`: both nodes offer it.
+	methods = { credentialTest: { ispmApiKeyTest } };
 
 	// ISPM has no API to register hooks: the admin pastes the URL into ISPM's Webhook tile.
 	webhookMethods = {
@@ -79,11 +98,18 @@ export class IspmIssueTrigger implements INodeType {
 			authentication === 'queryAuth' ? 'ispmQueryAuthApi' : 'ispmHeaderAuthApi',
 		);
 		const outcome = receiveDelivery(
-			{ headers: this.getHeaderData(), query: this.getQueryData() as IDataObject, body: this.getBodyData() },
+			{
+				headers: this.getHeaderData(),
+				query: this.getQueryData() as IDataObject,
+				body: this.getBodyData(),
+			},
 			{
 				location: authentication === 'queryAuth' ? 'query' : 'header',
 				credential,
-				filter: createIssueFilter({ ...options, issueTypes: this.getNodeParameter('issueTypes', []) as string[] }),
+				filter: createIssueFilter({
+					...options,
+					issueTypes: this.getNodeParameter('issueTypes', []) as string[],
+				}),
 				memory: isTestRun(this) ? undefined : triggerMemory(this, options).memory,
 			},
 		);

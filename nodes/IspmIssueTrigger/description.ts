@@ -87,7 +87,7 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to output one flat object with the field names of Okta\'s ISPM automation (issueTitle, entityDisplayName, …) instead of the whole ISPM message',
+					"Whether to output one flat object with the field names of Okta's ISPM automation (issueTitle, entityDisplayName, …) instead of the whole ISPM message",
 			},
 		],
 	},
