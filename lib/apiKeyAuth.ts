@@ -5,6 +5,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+import { redactableSecrets } from './redact';
+
 export type KeyLocation = 'header' | 'query';
 
 /** The fields of both ISPM credential types (`ispmHeaderAuthApi`, `ispmQueryAuthApi`). */
@@ -84,7 +86,7 @@ export function requiredParameters(credential: IspmApiKeyCredential): Array<[str
 	];
 }
 
-/** Every secret of a credential (the key's value and extra parameter values), for redaction. */
+/** Every secret of a credential (the key's value and extra parameter values), ready for `redact`. */
 export function secretValues(credential: IspmApiKeyCredential): string[] {
 	const values = [credential.value ?? ''];
 	try {
@@ -94,7 +96,7 @@ export function secretValues(credential: IspmApiKeyCredential): string[] {
 		if (typeof credential.additionalParameters === 'string')
 			values.push(credential.additionalParameters);
 	}
-	return values.filter((value) => value.length > 0);
+	return redactableSecrets(values);
 }
 
 interface OutgoingRequest {
@@ -158,16 +160,4 @@ export function matchesApiKey(
 		ok = ok && received !== undefined && equal;
 	}
 	return ok;
-}
-
-/** Replaces every secret in a text (error messages, URLs) by `***`. */
-export function redactSecrets(textIn: string, secrets: string[]): string {
-	let out = textIn;
-	for (const secret of secrets) {
-		if (!secret) continue;
-		out = out.split(secret).join('***');
-		const encoded = encodeURIComponent(secret);
-		if (encoded !== secret) out = out.split(encoded).join('***');
-	}
-	return out;
 }

@@ -2,13 +2,9 @@
  * "Test connection" for both credential types: what ISPM's own Test connection does, i.e. post ISPM's
  * test message to the Webhook Address with the API key, reported in words a user understands.
  */
-import {
-	CredentialConfigError,
-	redactSecrets,
-	secretValues,
-	type IspmApiKeyCredential,
-} from './apiKeyAuth';
+import { CredentialConfigError, secretValues, type IspmApiKeyCredential } from './apiKeyAuth';
 import { buildTestMessage } from './envelope';
+import { redactSecrets } from './redact';
 import { describeStatus, NoResponseError, type HttpSend } from './transport';
 
 export interface ConnectionTestResult {

@@ -5,7 +5,7 @@
  * Pure functions over an `HttpSend` and a `sleep`: the ISPM Event Hook node passes n8n's request helper
  * and n8n's `sleep`; tests pass a transport to a local server and a recording clock.
  */
-import { redactSecrets } from './apiKeyAuth';
+import { redactDeep, redactSecrets } from './redact';
 import type { IspmEnvelope } from './envelope';
 import { describeStatus, NoResponseError, type HttpResponse, type HttpSend } from './transport';
 
@@ -126,35 +126,6 @@ export function parseResponseBody(body: unknown): unknown {
 	} catch {
 		return body;
 	}
-}
-
-/**
- * Shorter values are not redacted: replacing every "v2" or "1" in a response would wreck the output
- * while hiding nothing an attacker could not guess.
- */
-export const MIN_REDACTED_SECRET_CHARS = 4;
-
-/** The secrets worth redacting (see `MIN_REDACTED_SECRET_CHARS`), longest first so none is cut in half. */
-export function redactableSecrets(values: string[]): string[] {
-	return values
-		.filter((value) => value.length >= MIN_REDACTED_SECRET_CHARS)
-		.sort((a, b) => b.length - a.length);
-}
-
-/** Every string inside `value` (keys included) with the secrets replaced by `***`. */
-export function redactDeep<T>(value: T, secrets: string[]): T {
-	if (secrets.length === 0) return value;
-	const walk = (node: unknown): unknown => {
-		if (typeof node === 'string') return redactSecrets(node, secrets);
-		if (Array.isArray(node)) return node.map(walk);
-		if (node !== null && typeof node === 'object') {
-			return Object.fromEntries(
-				Object.entries(node).map(([key, inner]) => [redactSecrets(key, secrets), walk(inner)]),
-			);
-		}
-		return node;
-	};
-	return walk(value) as T;
 }
 
 export type DeliveryFailureReason =

@@ -18,8 +18,6 @@ import {
 	deliverEnvelope,
 	DeliveryError,
 	mapWithConcurrency,
-	redactableSecrets,
-	redactDeep,
 	validateDeliveryOptions,
 	type DeliveryOptions,
 	type DeliveryOutcome,
@@ -30,6 +28,7 @@ import {
 	TEST_MESSAGE_EVENT_DATA,
 	type IspmEnvelope,
 } from '../../lib/envelope';
+import { redactDeep } from '../../lib/redact';
 import { readEventData } from './fields';
 import { authenticatedSend } from './transport';
 
@@ -134,7 +133,7 @@ export async function executeEventHook(this: IExecuteFunctions): Promise<INodeEx
 	const authentication = this.getNodeParameter('authentication', 0) as string;
 	const credentialType = CREDENTIAL_TYPES[authentication] ?? CREDENTIAL_TYPES.headerAuth;
 	const credential = await this.getCredentials<IspmApiKeyCredential>(credentialType);
-	const secrets = redactableSecrets(secretValues(credential));
+	const secrets = secretValues(credential);
 
 	let url = '';
 	const prepared: Array<Prepared | PreparationError> = items.map((_, itemIndex) => {

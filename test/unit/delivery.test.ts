@@ -10,9 +10,6 @@ import {
 	MAX_RETRY_AFTER_MS,
 	parseResponseBody,
 	parseRetryAfterMs,
-	redactableSecrets,
-	redactDeep,
-	MIN_REDACTED_SECRET_CHARS,
 	validateDeliveryOptions,
 	type DeliveryDeps,
 	type DeliveryFailure,
@@ -157,29 +154,6 @@ describe('parseResponseBody', () => {
 		[{ already: 'parsed' }, { already: 'parsed' }],
 	])('should turn %p into %p', (body, expected) => {
 		expect(parseResponseBody(body)).toEqual(expected);
-	});
-});
-
-describe('redactDeep', () => {
-	it('should replace secrets in nested strings and keys', () => {
-		const redacted = redactDeep(
-			{ [SECRET]: [`Bearer ${SECRET}`, { url: `?k=${encodeURIComponent(SECRET)}` }] },
-			[SECRET],
-		);
-		expect(JSON.stringify(redacted)).not.toContain(SECRET);
-		expect(redacted).toEqual({ '***': ['Bearer ***', { url: '?k=***' }] });
-	});
-});
-
-describe('redactableSecrets', () => {
-	it('should drop values too short to hide anything and put the longest first', () => {
-		expect(MIN_REDACTED_SECRET_CHARS).toBe(4);
-		expect(redactableSecrets(['v2', 'abcd', 'abcdefgh', ''])).toEqual(['abcdefgh', 'abcd']);
-	});
-
-	it('should let no part of a longer secret through when one secret starts another', () => {
-		const secrets = redactableSecrets(['tenant', 'tenant-key-1234']);
-		expect(redactDeep('sent tenant-key-1234 for tenant', secrets)).toBe('sent *** for ***');
 	});
 });
 
