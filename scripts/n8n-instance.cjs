@@ -218,7 +218,15 @@ function isAlive(pid) {
  * output: 'inherit' (the console) or a log file path (appended).
  * detached: own process group, so stopN8n can also end n8n's task runner if it must force-kill.
  */
-async function startN8n({ runtime, env, output = 'inherit', detached = false, readyTimeoutMs = 300000 }) {
+async function startN8n({
+	runtime,
+	env,
+	output = 'inherit',
+	detached = false,
+	readyTimeoutMs = 300000,
+	waitForWorkflows = true,
+}) {
+	const userFolder = env.N8N_USER_FOLDER;
 	let stdio;
 	let fd;
 	if (output === 'inherit') {
@@ -248,7 +256,68 @@ async function startN8n({ runtime, env, output = 'inherit', detached = false, re
 		}
 		await sleep(500);
 	}
-	return { child, pid: child.pid, port, baseUrl, stop: (opts) => stopN8n(child, opts) };
+	let publications = null;
+	if (waitForWorkflows && (await hasPublicationTables(runtime, userFolder))) {
+		publications = await waitForPublications(runtime, userFolder, Math.max(deadline - Date.now(), 60000), () => exited);
+	}
+	return { child, pid: child.pid, port, baseUrl, publications, stop: (opts) => stopN8n(child, opts) };
+}
+
+/** Whether this n8n has the workflow publication service's tables (n8n 2.x), so activation can be awaited. */
+async function hasPublicationTables(runtime, userFolder) {
+	if (!fs.existsSync(databaseFile(userFolder))) return false;
+	const rows = await queryDb(
+		runtime,
+		userFolder,
+		"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('workflow_publication_outbox', 'workflow_publication_trigger_status')",
+	);
+	return rows.length === 2;
+}
+
+/**
+ * n8n 2.x answers /healthz/readiness before its publication service has activated the published
+ * workflows (that happens in the background). Waits until every published workflow has trigger statuses
+ * recorded for its published version and no publication is pending; resolves with
+ * [{ workflowId, name, status, errorMessage }], status `completed` when all its triggers are active.
+ * (After a restart n8n keeps webhooks registered from its database; schedule triggers are re-registered
+ * shortly after start.)
+ */
+async function waitForPublications(runtime, userFolder, timeoutMs = 120000, hasExited = () => null) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const published = await queryDb(
+			runtime,
+			userFolder,
+			'SELECT id, name, activeVersionId FROM workflow_entity WHERE activeVersionId IS NOT NULL ORDER BY id',
+		);
+		const [{ inFlight }] = await queryDb(
+			runtime,
+			userFolder,
+			"SELECT COUNT(*) AS inFlight FROM workflow_publication_outbox WHERE status IN ('pending', 'in_progress')",
+		);
+		const statuses = await queryDb(
+			runtime,
+			userFolder,
+			'SELECT workflowId, versionId, status, errorMessage FROM workflow_publication_trigger_status',
+		);
+		const results = published.map((w) => {
+			const rows = statuses.filter((r) => r.workflowId === w.id && r.versionId === w.activeVersionId);
+			const failed = rows.filter((r) => r.status !== 'activated');
+			return {
+				workflowId: w.id,
+				name: w.name,
+				status: rows.length === 0 ? 'waiting' : failed.length ? 'failed' : 'completed',
+				errorMessage: failed.length ? failed.map((r) => r.errorMessage || r.status).join('; ') : null,
+			};
+		});
+		if (inFlight === 0 && results.every((r) => r.status !== 'waiting')) return results;
+		if (hasExited()) throw new Error('n8n exited while activating its published workflows');
+		if (Date.now() > deadline) {
+			const pending = results.filter((r) => r.status === 'waiting').map((r) => r.workflowId);
+			throw new Error(`n8n did not finish activating workflow(s) ${pending.join(', ') || '(publications in flight)'} within ${timeoutMs} ms`);
+		}
+		await sleep(300);
+	}
 }
 
 function tailOf(file, chars) {
@@ -371,6 +440,7 @@ module.exports = {
 	isAlive,
 	databaseFile,
 	queryDb,
+	waitForPublications,
 	workflowFiles,
 	sleep,
 };

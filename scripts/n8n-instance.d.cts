@@ -10,11 +10,21 @@ export interface Runtime {
 	n8nDir: string;
 }
 
+export interface Publication {
+	workflowId: string;
+	name: string;
+	/** `completed` when the workflow's triggers are active; `failed` / `partial_success` otherwise. */
+	status: string;
+	errorMessage: string | null;
+}
+
 export interface RunningN8n {
 	child: ChildProcess;
 	pid: number;
 	port: number;
 	baseUrl: string;
+	/** Outcome of activating each published workflow at this start (null when n8n has no publication outbox). */
+	publications: Publication[] | null;
 	stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
@@ -45,7 +55,14 @@ export declare function startN8n(options: {
 	output?: string;
 	detached?: boolean;
 	readyTimeoutMs?: number;
+	/** Also wait until n8n has activated every published workflow (default true). */
+	waitForWorkflows?: boolean;
 }): Promise<RunningN8n>;
+export declare function waitForPublications(
+	runtime: Runtime,
+	userFolder: string,
+	timeoutMs?: number,
+): Promise<Publication[]>;
 export declare function stopN8n(childOrPid: ChildProcess | number, options?: { timeoutMs?: number }): Promise<void>;
 export declare function isAlive(pid: number): boolean;
 export declare function databaseFile(userFolder: string): string;

@@ -129,6 +129,7 @@ async function setUp(): Promise<void> {
 		secrets,
 		exampleWorkflowIds,
 		exampleTriggerWebhookIds,
+		publications: running.publications,
 		envExtra,
 	};
 	writeState(state);

@@ -210,7 +210,7 @@ export async function restartN8n(): Promise<void> {
 	});
 	const running = await instance.startN8n({ runtime: state.runtime, env, output: state.logFile, detached: true });
 	running.child.unref();
-	writeState({ ...state, pid: running.pid });
+	writeState({ ...state, pid: running.pid, publications: running.publications });
 }
 
 export type { IspmMessage };

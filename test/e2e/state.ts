@@ -1,7 +1,7 @@
 /** The running suite's facts, written by global-setup.ts and read by the test files (same process, in band). */
 import { readFileSync, writeFileSync } from 'node:fs';
 
-import type { Runtime } from '../../scripts/n8n-instance.cjs';
+import type { Publication, Runtime } from '../../scripts/n8n-instance.cjs';
 import type { E2eSecrets } from './fixtures';
 
 export interface E2eState {
@@ -21,6 +21,8 @@ export interface E2eState {
 	exampleWorkflowIds: string[];
 	/** Webhook ids of the ISPM triggers in the example workflows. */
 	exampleTriggerWebhookIds: string[];
+	/** How n8n's last start activated each published workflow. */
+	publications: Publication[] | null;
 	/** Environment overrides given to n8n (besides the defaults of n8nEnv). */
 	envExtra: Record<string, string>;
 }
