@@ -7,7 +7,7 @@
  *
  * Every wait here is bounded (Playwright's default timeouts, set in browser.ts, or an explicit timeout).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { selectors, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -46,6 +46,8 @@ export class Screenshots {
 
 	constructor(dir: string) {
 		this.dir = dir;
+		// Pictures of an earlier run would mislead: start empty.
+		rmSync(dir, { recursive: true, force: true });
 		mkdirSync(dir, { recursive: true });
 	}
 
@@ -80,11 +82,9 @@ export async function searchNodes(page: Page, text: string): Promise<Locator> {
 
 /** The nodes panel's entry for one node (matched by its exact display name). */
 export function creatorItem(page: Page, displayName: string): Locator {
-	return page
-		.getByTestId('item-iterator-item')
-		.filter({
-			has: page.getByTestId('node-creator-item-name').getByText(displayName, { exact: true }),
-		});
+	return page.getByTestId('item-iterator-item').filter({
+		has: page.getByTestId('node-creator-item-name').getByText(displayName, { exact: true }),
+	});
 }
 
 /** Whether an <img> has loaded a real picture (not a broken image). */
@@ -117,11 +117,17 @@ export async function closeNdv(page: Page): Promise<void> {
 	await ndv(page).waitFor({ state: 'hidden' });
 }
 
-/** The canvas node of this name. */
+/**
+ * The canvas node of this name. Regular nodes carry data-test-id="canvas-node"; sticky notes do not, but
+ * every canvas node carries data-node-name and data-node-type (its handles only data-node-name).
+ */
 export function canvasNode(page: Page, name: string): Locator {
-	return page.locator(
-		`[data-test-id="canvas-node"][data-node-name="${name.replace(/"/g, '\\"')}"]`,
-	);
+	return page.locator(`[data-node-type][data-node-name="${name.replace(/"/g, '\\"')}"]`);
+}
+
+/** Every node on the canvas, sticky notes included. */
+export function canvasNodes(page: Page): Locator {
+	return page.locator('[data-node-type][data-node-name]');
 }
 
 /** A canvas node's subtitle (n8n gives it no test id: the element's CSS module class is used). */
@@ -165,4 +171,120 @@ export async function eventually<T>(
 		}
 		await new Promise((resolve) => setTimeout(resolve, 200));
 	}
+}
+
+/** Opens a canvas node's details view (double click, as a designer does). */
+export async function openNode(page: Page, name: string): Promise<Locator> {
+	await canvasNode(page, name).dblclick();
+	await ndv(page).waitFor({ timeout: VIEW_TIMEOUT_MS });
+	return ndv(page);
+}
+
+/** The credential modal. */
+export function credentialDialog(page: Page): Locator {
+	return page.getByTestId('credential-edit-dialog');
+}
+
+export interface CredentialFields {
+	webhookUrl?: string;
+	key?: string;
+	value?: string;
+}
+
+export async function fillCredential(page: Page, fields: CredentialFields): Promise<void> {
+	const dialog = credentialDialog(page);
+	for (const [name, value] of Object.entries(fields)) {
+		if (value === undefined) continue;
+		await parameterInput(dialog, name).locator('input').fill(value);
+	}
+}
+
+/** Picks a credential by its name in the NDV's credential dropdown. */
+export async function selectCredential(page: Page, name: string): Promise<void> {
+	await ndv(page).getByTestId('node-credentials-select').click();
+	await page
+		.locator('[data-test-id^="node-credentials-select-item-"]:visible')
+		.filter({ hasText: name })
+		.first()
+		.click();
+	await eventually(
+		`credential "${name}" to be selected`,
+		() => ndv(page).getByTestId('node-credentials-select').locator('input').inputValue(),
+		(value) => value === name,
+	);
+}
+
+/** The credential modal's test result banner: success has a test id, failure only its text and Retry. */
+export const credentialTest = {
+	success: (page: Page) =>
+		credentialDialog(page).getByTestId('credentials-config-container-test-success'),
+	failure: (page: Page) => credentialDialog(page).getByText('Couldn’t connect with these settings'),
+	retry: (page: Page) =>
+		credentialDialog(page).locator('button[title="Retry credential test"]:visible'),
+	/** The failure's message (n8n shows it after "More details", and keeps it shown afterwards). */
+	async failureDetails(page: Page): Promise<string> {
+		const dialog = credentialDialog(page);
+		const banner = dialog
+			.locator('.el-tag--danger:visible')
+			.filter({ hasText: 'Couldn’t connect with these settings' });
+		const more = banner.getByText('More details', { exact: true });
+		if (await more.isVisible()) await more.click();
+		return eventually(
+			'the credential test failure details',
+			() => banner.innerText(),
+			(text) =>
+				text
+					.replace('Couldn’t connect with these settings', '')
+					.replace('More details', '')
+					.replace('Retry', '')
+					.trim().length > 0,
+		);
+	},
+};
+
+/**
+ * The output panel's items as JSON: switches the panel to its JSON view and parses what it shows (n8n
+ * renders one token per line; values carry no line breaks).
+ */
+export async function outputJson(page: Page): Promise<unknown> {
+	const panel = ndv(page).getByTestId('output-panel');
+	await panel.getByTestId('radio-button-json').click();
+	const container = panel.getByTestId('ndv-data-container');
+	const text = await eventually(
+		'JSON in the output panel',
+		() => container.innerText(),
+		(t) => t.trim().startsWith('['),
+	);
+	return JSON.parse(text.replace(/\n\s*/g, ''));
+}
+
+/** Closes the credential modal with its × (Escape would close the node details view behind it too). */
+export async function closeCredentialDialog(page: Page): Promise<void> {
+	// n8n gives the modal's close button no test id; it is Element Plus' dialog header button.
+	await page
+		.locator('button.el-dialog__headerbtn[aria-label="Close this dialog"]:visible')
+		.last()
+		.click();
+	await credentialDialog(page).waitFor({ state: 'hidden' });
+}
+
+/** Unfolds the trigger's "Webhook URLs" section (folded whenever the panel opens) and returns one URL. */
+export async function webhookUrl(page: Page, which: 'test' | 'production'): Promise<string> {
+	const panel = ndv(page);
+	const toggle = panel.getByTestId(`radio-button-${which}`);
+	if (!(await toggle.isVisible())) await panel.getByText('Webhook URLs', { exact: true }).click();
+	const before = (
+		await panel
+			.locator('.webhook-url')
+			.innerText()
+			.catch(() => '')
+	).trim();
+	await toggle.click();
+	// n8n gives the URL text no test id: it is the section's .webhook-url element.
+	const wanted = which === 'test' ? '/webhook-test/' : '/webhook/';
+	return eventually(
+		`the ${which} URL`,
+		async () => (await panel.locator('.webhook-url').innerText()).trim(),
+		(url) => url.includes(wanted) && (url !== before || before.includes(wanted)),
+	);
 }
