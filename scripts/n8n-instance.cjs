@@ -225,6 +225,7 @@ async function startN8n({
 	detached = false,
 	readyTimeoutMs = 300000,
 	waitForWorkflows = true,
+	onSpawn,
 }) {
 	const userFolder = env.N8N_USER_FOLDER;
 	let stdio;
@@ -237,6 +238,7 @@ async function startN8n({
 	}
 	const child = spawn(runtime.node, [runtime.n8nBin, 'start'], { env, cwd: env.N8N_USER_FOLDER, stdio, detached });
 	if (fd !== undefined) fs.closeSync(fd);
+	if (onSpawn) onSpawn(child);
 	let exited = null;
 	child.on('exit', (code, signal) => {
 		exited = { code, signal };

@@ -57,6 +57,8 @@ export declare function startN8n(options: {
 	readyTimeoutMs?: number;
 	/** Also wait until n8n has activated every published workflow (default true). */
 	waitForWorkflows?: boolean;
+	/** Called with the n8n process right after it is spawned (before it is ready). */
+	onSpawn?: (child: ChildProcess) => void;
 }): Promise<RunningN8n>;
 export declare function waitForPublications(
 	runtime: Runtime,
