@@ -30,7 +30,8 @@ function sleep(ms) {
 /** Runs a command synchronously; output goes to our stderr (progress stays visible, stdout stays clean). */
 function runSync(cmd, args, options = {}) {
 	const { quiet, ...spawnOptions } = options;
-	if (!quiet) log(`$ ${cmd} ${args.join(' ')}${spawnOptions.cwd ? `   (in ${spawnOptions.cwd})` : ''}`);
+	if (!quiet)
+		log(`$ ${cmd} ${args.join(' ')}${spawnOptions.cwd ? `   (in ${spawnOptions.cwd})` : ''}`);
 	const result = spawnSync(cmd, args, {
 		stdio: ['ignore', quiet ? 'pipe' : 2, quiet ? 'pipe' : 'inherit'],
 		encoding: 'utf8',
@@ -38,7 +39,9 @@ function runSync(cmd, args, options = {}) {
 	});
 	if (result.error) throw result.error;
 	if (result.status !== 0) {
-		const detail = quiet ? `\n${String(result.stdout || '')}${String(result.stderr || '')}`.trimEnd() : '';
+		const detail = quiet
+			? `\n${String(result.stdout || '')}${String(result.stderr || '')}`.trimEnd()
+			: '';
 		throw new Error(`${cmd} ${args.join(' ')} failed with exit code ${result.status}${detail}`);
 	}
 	return result;
@@ -54,7 +57,8 @@ function provision() {
 		stdio: ['ignore', 'pipe', 'inherit'],
 		encoding: 'utf8',
 	});
-	if (result.status !== 0) throw new Error(`provisioning n8n failed (exit code ${result.status}); see the output above`);
+	if (result.status !== 0)
+		throw new Error(`provisioning n8n failed (exit code ${result.status}); see the output above`);
 	const lines = result.stdout.trim().split('\n');
 	return JSON.parse(lines[lines.length - 1]);
 }
@@ -88,23 +92,43 @@ function installPackage({ userFolder, tarball, quiet = false }) {
 	fs.mkdirSync(nodesDir, { recursive: true });
 	const manifest = path.join(nodesDir, 'package.json');
 	if (!fs.existsSync(manifest)) {
-		fs.writeFileSync(manifest, `${JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2)}\n`);
+		fs.writeFileSync(
+			manifest,
+			`${JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2)}\n`,
+		);
 	}
 	const localTarball = `${PACKAGE_NAME.replace(/^@/, '').replace(/\//g, '-')}.tgz`;
 	fs.copyFileSync(tarball, path.join(nodesDir, localTarball));
 	fs.rmSync(path.join(nodesDir, 'node_modules', PACKAGE_NAME), { recursive: true, force: true });
 	runSync(
 		'npm',
-		['install', '--omit=dev', '--omit=peer', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', `./${localTarball}`],
+		[
+			'install',
+			'--omit=dev',
+			'--omit=peer',
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			'--loglevel=error',
+			`./${localTarball}`,
+		],
 		{ cwd: nodesDir, quiet },
 	);
 	const installed = path.join(nodesDir, 'node_modules', PACKAGE_NAME, 'package.json');
-	if (!fs.existsSync(installed)) throw new Error(`installing ${tarball} did not produce ${installed}`);
+	if (!fs.existsSync(installed))
+		throw new Error(`installing ${tarball} did not produce ${installed}`);
 	return path.dirname(installed);
 }
 
 /** Environment for every n8n command of one instance. `extra` wins over the defaults. */
-function n8nEnv({ runtime, userFolder, port = 5678, brokerPort = 5679, listenAddress, extra = {} }) {
+function n8nEnv({
+	runtime,
+	userFolder,
+	port = 5678,
+	brokerPort = 5679,
+	listenAddress,
+	extra = {},
+}) {
 	const env = {
 		...process.env,
 		PATH: `${path.dirname(runtime.node)}${path.delimiter}${process.env.PATH || ''}`,
@@ -139,7 +163,8 @@ function n8nCli(runtime, env, args, { quiet = true } = {}) {
 	});
 	const output = `${result.stdout || ''}${result.stderr || ''}`;
 	if (result.error) throw result.error;
-	if (result.status !== 0) throw new Error(`n8n ${args.join(' ')} failed with exit code ${result.status}:\n${output}`);
+	if (result.status !== 0)
+		throw new Error(`n8n ${args.join(' ')} failed with exit code ${result.status}:\n${output}`);
 	if (!quiet) process.stderr.write(output);
 	return output;
 }
@@ -236,7 +261,12 @@ async function startN8n({
 		fd = fs.openSync(output, 'a');
 		stdio = ['ignore', fd, fd];
 	}
-	const child = spawn(runtime.node, [runtime.n8nBin, 'start'], { env, cwd: env.N8N_USER_FOLDER, stdio, detached });
+	const child = spawn(runtime.node, [runtime.n8nBin, 'start'], {
+		env,
+		cwd: env.N8N_USER_FOLDER,
+		stdio,
+		detached,
+	});
 	if (fd !== undefined) fs.closeSync(fd);
 	if (onSpawn) onSpawn(child);
 	let exited = null;
@@ -248,8 +278,11 @@ async function startN8n({
 	const deadline = Date.now() + readyTimeoutMs;
 	for (;;) {
 		if (exited) {
-			const tail = output === 'inherit' ? '' : `\n--- end of ${output} ---\n${tailOf(output, 4000)}`;
-			throw new Error(`n8n exited before it was ready (code ${exited.code}, signal ${exited.signal})${tail}`);
+			const tail =
+				output === 'inherit' ? '' : `\n--- end of ${output} ---\n${tailOf(output, 4000)}`;
+			throw new Error(
+				`n8n exited before it was ready (code ${exited.code}, signal ${exited.signal})${tail}`,
+			);
 		}
 		if ((await httpStatus(`http://127.0.0.1:${port}/healthz/readiness`)) === 200) break;
 		if (Date.now() > deadline) {
@@ -260,9 +293,21 @@ async function startN8n({
 	}
 	let publications = null;
 	if (waitForWorkflows && (await hasPublicationTables(runtime, userFolder))) {
-		publications = await waitForPublications(runtime, userFolder, Math.max(deadline - Date.now(), 60000), () => exited);
+		publications = await waitForPublications(
+			runtime,
+			userFolder,
+			Math.max(deadline - Date.now(), 60000),
+			() => exited,
+		);
 	}
-	return { child, pid: child.pid, port, baseUrl, publications, stop: (opts) => stopN8n(child, opts) };
+	return {
+		child,
+		pid: child.pid,
+		port,
+		baseUrl,
+		publications,
+		stop: (opts) => stopN8n(child, opts),
+	};
 }
 
 /** Whether this n8n has the workflow publication service's tables (n8n 2.x), so activation can be awaited. */
@@ -284,7 +329,12 @@ async function hasPublicationTables(runtime, userFolder) {
  * (After a restart n8n keeps webhooks registered from its database; schedule triggers are re-registered
  * shortly after start.)
  */
-async function waitForPublications(runtime, userFolder, timeoutMs = 120000, hasExited = () => null) {
+async function waitForPublications(
+	runtime,
+	userFolder,
+	timeoutMs = 120000,
+	hasExited = () => null,
+) {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const published = await queryDb(
@@ -303,20 +353,26 @@ async function waitForPublications(runtime, userFolder, timeoutMs = 120000, hasE
 			'SELECT workflowId, versionId, status, errorMessage FROM workflow_publication_trigger_status',
 		);
 		const results = published.map((w) => {
-			const rows = statuses.filter((r) => r.workflowId === w.id && r.versionId === w.activeVersionId);
+			const rows = statuses.filter(
+				(r) => r.workflowId === w.id && r.versionId === w.activeVersionId,
+			);
 			const failed = rows.filter((r) => r.status !== 'activated');
 			return {
 				workflowId: w.id,
 				name: w.name,
 				status: rows.length === 0 ? 'waiting' : failed.length ? 'failed' : 'completed',
-				errorMessage: failed.length ? failed.map((r) => r.errorMessage || r.status).join('; ') : null,
+				errorMessage: failed.length
+					? failed.map((r) => r.errorMessage || r.status).join('; ')
+					: null,
 			};
 		});
 		if (inFlight === 0 && results.every((r) => r.status !== 'waiting')) return results;
 		if (hasExited()) throw new Error('n8n exited while activating its published workflows');
 		if (Date.now() > deadline) {
 			const pending = results.filter((r) => r.status === 'waiting').map((r) => r.workflowId);
-			throw new Error(`n8n did not finish activating workflow(s) ${pending.join(', ') || '(publications in flight)'} within ${timeoutMs} ms`);
+			throw new Error(
+				`n8n did not finish activating workflow(s) ${pending.join(', ') || '(publications in flight)'} within ${timeoutMs} ms`,
+			);
 		}
 		await sleep(300);
 	}
@@ -389,14 +445,17 @@ function databaseFile(userFolder) {
  */
 function queryDb(runtime, userFolder, sql, params = []) {
 	return new Promise((resolve, reject) => {
-		const child = spawn(runtime.node, ['--no-warnings', '-e', QUERY_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+		const child = spawn(runtime.node, ['--no-warnings', '-e', QUERY_SCRIPT], {
+			stdio: ['pipe', 'pipe', 'pipe'],
+		});
 		let out = '';
 		let err = '';
 		child.stdout.on('data', (c) => (out += c));
 		child.stderr.on('data', (c) => (err += c));
 		child.on('error', reject);
 		child.on('close', (code) => {
-			if (code !== 0) return reject(new Error(`SQLite query failed (${code}): ${err.trim()}\n${sql}`));
+			if (code !== 0)
+				return reject(new Error(`SQLite query failed (${code}): ${err.trim()}\n${sql}`));
 			try {
 				resolve(JSON.parse(out));
 			} catch (error) {

@@ -33,7 +33,11 @@ export declare const PACKAGE_NAME: string;
 export declare function provision(): Runtime;
 export declare function buildPackage(options?: { root?: string; quiet?: boolean }): void;
 export declare function packPackage(options?: { root?: string; destDir?: string }): string;
-export declare function installPackage(options: { userFolder: string; tarball: string; quiet?: boolean }): string;
+export declare function installPackage(options: {
+	userFolder: string;
+	tarball: string;
+	quiet?: boolean;
+}): string;
 export declare function n8nEnv(options: {
 	runtime: Runtime;
 	userFolder: string;
@@ -42,11 +46,35 @@ export declare function n8nEnv(options: {
 	listenAddress?: string;
 	extra?: Record<string, string>;
 }): NodeJS.ProcessEnv;
-export declare function n8nCli(runtime: Runtime, env: NodeJS.ProcessEnv, args: string[], options?: { quiet?: boolean }): string;
-export declare function importCredentials(runtime: Runtime, env: NodeJS.ProcessEnv, file: string, options?: { quiet?: boolean }): string;
-export declare function importWorkflows(runtime: Runtime, env: NodeJS.ProcessEnv, fileOrDir: string, options?: { quiet?: boolean }): string;
-export declare function publishWorkflow(runtime: Runtime, env: NodeJS.ProcessEnv, id: string, options?: { quiet?: boolean }): string;
-export declare function publishWorkflows(runtime: Runtime, env: NodeJS.ProcessEnv, ids: string[]): Promise<void>;
+export declare function n8nCli(
+	runtime: Runtime,
+	env: NodeJS.ProcessEnv,
+	args: string[],
+	options?: { quiet?: boolean },
+): string;
+export declare function importCredentials(
+	runtime: Runtime,
+	env: NodeJS.ProcessEnv,
+	file: string,
+	options?: { quiet?: boolean },
+): string;
+export declare function importWorkflows(
+	runtime: Runtime,
+	env: NodeJS.ProcessEnv,
+	fileOrDir: string,
+	options?: { quiet?: boolean },
+): string;
+export declare function publishWorkflow(
+	runtime: Runtime,
+	env: NodeJS.ProcessEnv,
+	id: string,
+	options?: { quiet?: boolean },
+): string;
+export declare function publishWorkflows(
+	runtime: Runtime,
+	env: NodeJS.ProcessEnv,
+	ids: string[],
+): Promise<void>;
 export declare function getFreePort(): Promise<number>;
 export declare function startN8n(options: {
 	runtime: Runtime;
@@ -65,7 +93,10 @@ export declare function waitForPublications(
 	userFolder: string,
 	timeoutMs?: number,
 ): Promise<Publication[]>;
-export declare function stopN8n(childOrPid: ChildProcess | number, options?: { timeoutMs?: number }): Promise<void>;
+export declare function stopN8n(
+	childOrPid: ChildProcess | number,
+	options?: { timeoutMs?: number },
+): Promise<void>;
 export declare function isAlive(pid: number): boolean;
 export declare function databaseFile(userFolder: string): string;
 export declare function queryDb<T = Record<string, unknown>>(

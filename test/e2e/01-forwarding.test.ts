@@ -4,7 +4,14 @@
  * in the place that credential says (header or query string).
  */
 import { KEY_NAMES, SINK_PATHS, WORKFLOWS, makeIssue } from './fixtures';
-import { deliver, executionOutputs, executions, readState, settledExecutions, sinkRequestsFor } from './harness';
+import {
+	deliver,
+	executionOutputs,
+	executions,
+	readState,
+	settledExecutions,
+	sinkRequestsFor,
+} from './harness';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO_SECONDS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -48,7 +55,11 @@ describe('forwarding a new issue through a real n8n', () => {
 		const outputs = await executionOutputs(run.id);
 		expect(outputs['ISPM Issue Trigger']).toEqual([message]);
 		expect(outputs['ISPM Event Hook']).toHaveLength(1);
-		expect(outputs['ISPM Event Hook'][0]).toMatchObject({ id: envelope.id, statusCode: 200, attempts: 1 });
+		expect(outputs['ISPM Event Hook'][0]).toMatchObject({
+			id: envelope.id,
+			statusCode: 200,
+			attempts: 1,
+		});
 	});
 
 	test('query-key trigger → ISPM Event Hook (query key) → sink', async () => {

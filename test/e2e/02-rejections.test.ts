@@ -20,14 +20,19 @@ import {
 	type HttpResult,
 } from './harness';
 
-const headerUrl = (query: Record<string, string> = {}) => webhookUrl(WORKFLOWS.header.webhookId, query);
-const queryUrl = (query: Record<string, string> = {}) => webhookUrl(WORKFLOWS.query.webhookId, query);
+const headerUrl = (query: Record<string, string> = {}) =>
+	webhookUrl(WORKFLOWS.header.webhookId, query);
+const queryUrl = (query: Record<string, string> = {}) =>
+	webhookUrl(WORKFLOWS.query.webhookId, query);
 
 /** Every issue id this file sent; none may reach the sink. */
 const sentIssueIds: string[] = [];
 let executionsBefore: { header: number; query: number };
 
-function issue(eventData: Partial<IspmMessage['eventData']> = {}, envelope: Record<string, unknown> = {}): IspmMessage {
+function issue(
+	eventData: Partial<IspmMessage['eventData']> = {},
+	envelope: Record<string, unknown> = {},
+): IspmMessage {
 	const message = makeIssue(eventData, envelope);
 	sentIssueIds.push(message.eventData.id);
 	return message;
@@ -77,7 +82,9 @@ describe('401: the header-key trigger', () => {
 
 	test('key in a header, extra parameter in the query string', async () => {
 		const { [KEY_NAMES.triggerHeaderExtra]: tenant, ...keyOnly } = headerTriggerAuth();
-		expectUnauthorized(await httpPost(headerUrl({ [KEY_NAMES.triggerHeaderExtra]: tenant }), issue(), keyOnly));
+		expectUnauthorized(
+			await httpPost(headerUrl({ [KEY_NAMES.triggerHeaderExtra]: tenant }), issue(), keyOnly),
+		);
 	});
 
 	test("the query-key trigger's key does not open the header-key trigger", async () => {
@@ -93,7 +100,12 @@ describe('401: the query-key trigger', () => {
 	});
 
 	test('wrong key value', async () => {
-		expectUnauthorized(await httpPost(queryUrl({ ...queryTriggerAuth(), [KEY_NAMES.triggerQuery]: 'not-the-key' }), issue()));
+		expectUnauthorized(
+			await httpPost(
+				queryUrl({ ...queryTriggerAuth(), [KEY_NAMES.triggerQuery]: 'not-the-key' }),
+				issue(),
+			),
+		);
 	});
 
 	test('key and extra parameter sent as headers instead of query parameters', async () => {
@@ -106,34 +118,61 @@ describe('401: the query-key trigger', () => {
 	});
 
 	test('right key, extra parameter wrong', async () => {
-		expectUnauthorized(await httpPost(queryUrl({ ...queryTriggerAuth(), [KEY_NAMES.triggerQueryExtra]: 'elsewhere' }), issue()));
+		expectUnauthorized(
+			await httpPost(
+				queryUrl({ ...queryTriggerAuth(), [KEY_NAMES.triggerQueryExtra]: 'elsewhere' }),
+				issue(),
+			),
+		);
 	});
 
 	test('right key in the query string, extra parameter as a header', async () => {
-		const { [KEY_NAMES.triggerQuery]: key, [KEY_NAMES.triggerQueryExtra]: tenant } = queryTriggerAuth();
+		const { [KEY_NAMES.triggerQuery]: key, [KEY_NAMES.triggerQueryExtra]: tenant } =
+			queryTriggerAuth();
 		expectUnauthorized(
-			await httpPost(queryUrl({ [KEY_NAMES.triggerQuery]: key }), issue(), { [KEY_NAMES.triggerQueryExtra]: tenant }),
+			await httpPost(queryUrl({ [KEY_NAMES.triggerQuery]: key }), issue(), {
+				[KEY_NAMES.triggerQueryExtra]: tenant,
+			}),
 		);
 	});
 });
 
 describe('400: invalid envelopes (correctly authenticated)', () => {
 	const cases: Array<[string, (m: IspmMessage) => unknown, string]> = [
-		['eventData.id missing', (m) => ({ ...m, eventData: { ...m.eventData, id: undefined } }), 'eventData.id'],
-		['eventData.title missing', (m) => ({ ...m, eventData: { ...m.eventData, title: undefined } }), 'eventData.title'],
-		['eventData.title empty', (m) => ({ ...m, eventData: { ...m.eventData, title: '' } }), 'eventData.title'],
+		[
+			'eventData.id missing',
+			(m) => ({ ...m, eventData: { ...m.eventData, id: undefined } }),
+			'eventData.id',
+		],
+		[
+			'eventData.title missing',
+			(m) => ({ ...m, eventData: { ...m.eventData, title: undefined } }),
+			'eventData.title',
+		],
+		[
+			'eventData.title empty',
+			(m) => ({ ...m, eventData: { ...m.eventData, title: '' } }),
+			'eventData.title',
+		],
 		['message id missing', (m) => ({ ...m, id: undefined }), 'id'],
 		['timestamp not a date-time', (m) => ({ ...m, timestamp: 'yesterday' }), 'timestamp'],
 		['type missing', (m) => ({ ...m, type: undefined }), 'type'],
 		['eventData not an object', (m) => ({ ...m, eventData: 'an issue' }), 'eventData'],
-		['frameworks not an array', (m) => ({ ...m, eventData: { ...m.eventData, frameworks: 'SOX' } }), 'eventData.frameworks'],
+		[
+			'frameworks not an array',
+			(m) => ({ ...m, eventData: { ...m.eventData, frameworks: 'SOX' } }),
+			'eventData.frameworks',
+		],
 	];
 
 	test.each(cases)('%s', async (_name, mutate, path) => {
 		const body = JSON.parse(JSON.stringify(mutate(issue()))) as unknown;
 		const result = await httpPost(headerUrl(), body, headerTriggerAuth());
 		expect(result.status).toBe(400);
-		const answer = result.body as { error: unknown; problems: Array<{ path: string; message: string }> };
+		const answer = result.body as {
+			error: unknown;
+			problems: Array<{ path: string; message: string }>;
+		};
 		expect(typeof answer.error).toBe('string');
 		expect(answer.problems.length).toBeGreaterThan(0);
 		expect(answer.problems.map((p) => p.path)).toContain(path);
@@ -154,19 +193,28 @@ describe('400: invalid envelopes (correctly authenticated)', () => {
 
 describe('200 ignored: issues the trigger is not configured for', () => {
 	test('a type other than issue.created', async () => {
-		const result = await deliver('header', issue({ title: 'Unused Admin Account', severity: 'High' }, { type: 'issue.updated' }));
+		const result = await deliver(
+			'header',
+			issue({ title: 'Unused Admin Account', severity: 'High' }, { type: 'issue.updated' }),
+		);
 		expect(result.status).toBe(200);
 		expect(result.body).toMatchObject({ status: 'ignored', reason: expect.any(String) });
 	});
 
 	test('a title not selected', async () => {
-		const result = await deliver('header', issue({ title: 'Old Password - Account', severity: 'High' }));
+		const result = await deliver(
+			'header',
+			issue({ title: 'Old Password - Account', severity: 'High' }),
+		);
 		expect(result.status).toBe(200);
 		expect(result.body).toMatchObject({ status: 'ignored', reason: expect.any(String) });
 	});
 
 	test('a severity not selected', async () => {
-		const result = await deliver('header', issue({ title: 'Unused Admin Account', severity: 'Low' }));
+		const result = await deliver(
+			'header',
+			issue({ title: 'Unused Admin Account', severity: 'Low' }),
+		);
 		expect(result.status).toBe(200);
 		expect(result.body).toMatchObject({ status: 'ignored', reason: expect.any(String) });
 	});
@@ -200,6 +248,8 @@ describe('afterwards', () => {
 		expect(accepted.status).toBe(200);
 		expect(accepted.body).toMatchObject({ status: 'accepted' });
 		expect(await sinkRequestsFor(message.eventData.id, 1)).toHaveLength(1);
-		expect(await settledExecutions(WORKFLOWS.header.id, executionsBefore.header + 1)).toHaveLength(executionsBefore.header + 1);
+		expect(await settledExecutions(WORKFLOWS.header.id, executionsBefore.header + 1)).toHaveLength(
+			executionsBefore.header + 1,
+		);
 	});
 });

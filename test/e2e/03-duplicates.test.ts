@@ -3,10 +3,20 @@
  * once and starts exactly one execution, whatever the timing.
  */
 import { WORKFLOWS, makeIssue, redeliver } from './fixtures';
-import { deliver, executions, settledExecutions, sink, sinkRequestsFor, QUIET_PERIOD_MS, sleep } from './harness';
+import {
+	deliver,
+	executions,
+	settledExecutions,
+	sink,
+	sinkRequestsFor,
+	QUIET_PERIOD_MS,
+	sleep,
+} from './harness';
 
 const statusesOf = (results: Array<{ status: number; body: unknown }>) =>
-	results.map((r) => `${r.status} ${(r.body as { status?: string }).status ?? JSON.stringify(r.body)}`);
+	results.map(
+		(r) => `${r.status} ${(r.body as { status?: string }).status ?? JSON.stringify(r.body)}`,
+	);
 
 const count = (values: string[], value: string) => values.filter((v) => v === value).length;
 
@@ -32,7 +42,9 @@ describe('duplicate deliveries (query-key trigger → sink)', () => {
 		const before = (await executions(WORKFLOWS.query.id)).length;
 		const message = makeIssue();
 
-		const results = await Promise.all(Array.from({ length: 20 }, () => deliver('query', redeliver(message))));
+		const results = await Promise.all(
+			Array.from({ length: 20 }, () => deliver('query', redeliver(message))),
+		);
 		const statuses = statusesOf(results);
 		expect(count(statuses, '200 accepted')).toBe(1);
 		expect(count(statuses, '200 duplicate')).toBe(19);
@@ -53,14 +65,18 @@ describe('duplicate deliveries (query-key trigger → sink)', () => {
 		const runs = await settledExecutions(WORKFLOWS.query.id, before + 20);
 		expect(runs).toHaveLength(before + 20);
 		expect(runs.slice(before).every((r) => r.status === 'success')).toBe(true);
-		for (const message of messages) expect(await sink.forIssue(message.eventData.id)).toHaveLength(1);
+		for (const message of messages)
+			expect(await sink.forIssue(message.eventData.id)).toHaveLength(1);
 
-		const second = statusesOf(await Promise.all(messages.map((m) => deliver('query', redeliver(m)))));
+		const second = statusesOf(
+			await Promise.all(messages.map((m) => deliver('query', redeliver(m)))),
+		);
 		expect(count(second, '200 duplicate')).toBe(20);
 
 		await sleep(QUIET_PERIOD_MS);
 		expect(await executions(WORKFLOWS.query.id)).toHaveLength(before + 20);
-		for (const message of messages) expect(await sink.forIssue(message.eventData.id)).toHaveLength(1);
+		for (const message of messages)
+			expect(await sink.forIssue(message.eventData.id)).toHaveLength(1);
 	});
 
 	test('the header-key trigger remembers on its own: an issue it saw is a duplicate there, new to the other trigger', async () => {
@@ -69,11 +85,17 @@ describe('duplicate deliveries (query-key trigger → sink)', () => {
 		const message = makeIssue({ title: 'Unused Admin Account', severity: 'High' });
 
 		expect((await deliver('header', message)).body).toMatchObject({ status: 'accepted' });
-		expect((await deliver('header', redeliver(message))).body).toMatchObject({ status: 'duplicate' });
+		expect((await deliver('header', redeliver(message))).body).toMatchObject({
+			status: 'duplicate',
+		});
 		expect((await deliver('query', message)).body).toMatchObject({ status: 'accepted' });
 
 		expect(await sinkRequestsFor(message.eventData.id, 2)).toHaveLength(2);
-		expect(await settledExecutions(WORKFLOWS.header.id, beforeHeader + 1)).toHaveLength(beforeHeader + 1);
-		expect(await settledExecutions(WORKFLOWS.query.id, beforeQuery + 1)).toHaveLength(beforeQuery + 1);
+		expect(await settledExecutions(WORKFLOWS.header.id, beforeHeader + 1)).toHaveLength(
+			beforeHeader + 1,
+		);
+		expect(await settledExecutions(WORKFLOWS.query.id, beforeQuery + 1)).toHaveLength(
+			beforeQuery + 1,
+		);
 	});
 });

@@ -3,7 +3,14 @@
  * envelope id (receivers de-duplicate on it).
  */
 import { SINK_PATHS, WORKFLOWS, makeIssue } from './fixtures';
-import { deliver, executionOutputs, executions, settledExecutions, sink, sinkRequestsFor } from './harness';
+import {
+	deliver,
+	executionOutputs,
+	executions,
+	settledExecutions,
+	sink,
+	sinkRequestsFor,
+} from './harness';
 
 describe('ISPM Event Hook retries', () => {
 	test('503 once, then 200: delivered on the second attempt with the same envelope id', async () => {
@@ -15,7 +22,9 @@ describe('ISPM Event Hook retries', () => {
 
 		const received = await sinkRequestsFor(message.eventData.id, 2);
 		expect(received.map((r) => r.answeredStatus)).toEqual([503, 200]);
-		const [first, second] = received.map((r) => r.body as { id: string; timestamp: string; eventData: unknown });
+		const [first, second] = received.map(
+			(r) => r.body as { id: string; timestamp: string; eventData: unknown },
+		);
 		expect(second.id).toBe(first.id);
 		expect(second.eventData).toEqual(first.eventData);
 		expect(second.eventData).toEqual(message.eventData);

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
  * The example workflows in examples/ (imported and published by the global setup exactly as `npm start`
  * does) activate without errors, their ISPM triggers are served, and the remediation example routes
@@ -7,14 +8,27 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { TRIGGER_TYPE, makeIssue } from './fixtures';
-import { executionOutputs, executions, httpPost, readState, settledExecutions, webhookUrl } from './harness';
+import {
+	executionOutputs,
+	executions,
+	httpPost,
+	readState,
+	settledExecutions,
+	webhookUrl,
+} from './harness';
 
 const examplesDir = join(__dirname, '..', '..', 'examples');
 
 interface ExampleWorkflow {
 	id: string;
 	name: string;
-	nodes: Array<{ name: string; type: string; webhookId?: string; parameters: Record<string, unknown>; credentials?: Record<string, { id: string }> }>;
+	nodes: Array<{
+		name: string;
+		type: string;
+		webhookId?: string;
+		parameters: Record<string, unknown>;
+		credentials?: Record<string, { id: string }>;
+	}>;
 }
 
 interface DemoCredential {
@@ -23,8 +37,11 @@ interface DemoCredential {
 	data: Record<string, string>;
 }
 
-const example = (file: string) => JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) as ExampleWorkflow;
-const demoCredentials = JSON.parse(readFileSync(join(examplesDir, 'demo-credentials.json'), 'utf8')) as DemoCredential[];
+const example = (file: string) =>
+	JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) as ExampleWorkflow;
+const demoCredentials = JSON.parse(
+	readFileSync(join(examplesDir, 'demo-credentials.json'), 'utf8'),
+) as DemoCredential[];
 
 const REMEDIATION = example('remediate-by-issue-type.json');
 const FORWARD = example('forward-new-issues.json');
@@ -35,7 +52,8 @@ function triggerOf(workflow: ExampleWorkflow) {
 	if (!trigger?.webhookId) throw new Error(`${workflow.name} has no ISPM trigger with a webhookId`);
 	const [credentialRef] = Object.values(trigger.credentials ?? {});
 	const credential = demoCredentials.find((c) => c.id === credentialRef?.id);
-	if (!credential) throw new Error(`${workflow.name}: demo credential ${credentialRef?.id} is missing`);
+	if (!credential)
+		throw new Error(`${workflow.name}: demo credential ${credentialRef?.id} is missing`);
 	return { webhookId: trigger.webhookId, key: credential.data.key, value: credential.data.value };
 }
 
@@ -45,21 +63,33 @@ describe('example workflows', () => {
 		expect(exampleWorkflowIds.sort()).toEqual([REMEDIATION.id, FORWARD.id, HEALTH.id].sort());
 		expect(publications).not.toBeNull();
 		const examples = (publications ?? []).filter((p) => exampleWorkflowIds.includes(p.workflowId));
-		expect(examples.map(({ workflowId, status, errorMessage }) => ({ workflowId, status, errorMessage })).sort((a, b) => a.workflowId.localeCompare(b.workflowId))).toEqual(
-			exampleWorkflowIds.sort().map((workflowId) => ({ workflowId, status: 'completed', errorMessage: null })),
+		expect(
+			examples
+				.map(({ workflowId, status, errorMessage }) => ({ workflowId, status, errorMessage }))
+				.sort((a, b) => a.workflowId.localeCompare(b.workflowId)),
+		).toEqual(
+			exampleWorkflowIds
+				.sort()
+				.map((workflowId) => ({ workflowId, status: 'completed', errorMessage: null })),
 		);
 	});
 
 	test('their ISPM triggers are served: 401 without the key (not 404)', async () => {
 		for (const workflow of [REMEDIATION, FORWARD]) {
 			const result = await httpPost(webhookUrl(triggerOf(workflow).webhookId), makeIssue());
-			expect({ workflow: workflow.name, status: result.status }).toEqual({ workflow: workflow.name, status: 401 });
+			expect({ workflow: workflow.name, status: result.status }).toEqual({
+				workflow: workflow.name,
+				status: 401,
+			});
 		}
 	});
 
 	test('forwarding example: query-key trigger ignores severities it is not configured for', async () => {
 		const { webhookId, key, value } = triggerOf(FORWARD);
-		const result = await httpPost(webhookUrl(webhookId, { [key]: value }), makeIssue({ severity: 'Low' }));
+		const result = await httpPost(
+			webhookUrl(webhookId, { [key]: value }),
+			makeIssue({ severity: 'Low' }),
+		);
 		expect(result.status).toBe(200);
 		expect(result.body).toMatchObject({ status: 'ignored' });
 		expect(await executions(FORWARD.id)).toHaveLength(0);
@@ -85,7 +115,9 @@ describe('example workflows', () => {
 			expect(runs).toHaveLength(before + 1);
 			const outputs = await executionOutputs(runs[runs.length - 1].id);
 			// The trigger's "simplify" option gives the flat fields the Switch and the Okta calls read.
-			expect(outputs['ISPM Issue Trigger']).toEqual([expect.objectContaining({ issueTitle: title })]);
+			expect(outputs['ISPM Issue Trigger']).toEqual([
+				expect.objectContaining({ issueTitle: title }),
+			]);
 			expect(Object.keys(outputs)).toContain('Route by issue title');
 			const ran = branches.filter((node) => node in outputs);
 			expect({ title, ran }).toEqual({ title, ran: [expectedNode] });

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
  * Runs last (file order): after every scenario above, none of the run's API keys or extra parameter
  * values appears in stored execution data, anywhere in the n8n user folder (database, WAL, config,
@@ -23,7 +24,9 @@ describe('no secret is stored or logged', () => {
 	test('the secrets were really used in this run (the checks below are not vacuous)', async () => {
 		const { secrets } = readState();
 		const requests = await sink.requests();
-		expect(requests.some((r) => r.headers[KEY_NAMES.sinkHeader.toLowerCase()] === secrets.sinkHeaderKey)).toBe(true);
+		expect(
+			requests.some((r) => r.headers[KEY_NAMES.sinkHeader.toLowerCase()] === secrets.sinkHeaderKey),
+		).toBe(true);
 		expect(requests.some((r) => r.query[KEY_NAMES.sinkQuery] === secrets.sinkQueryKey)).toBe(true);
 	});
 
@@ -36,7 +39,8 @@ describe('no secret is stored or logged', () => {
 		const leaks: string[] = [];
 		for (const row of rows) {
 			for (const [name, value] of Object.entries(secrets)) {
-				if (row.data.includes(value) || row.workflowData.includes(value)) leaks.push(`execution ${row.executionId}: ${name}`);
+				if (row.data.includes(value) || row.workflowData.includes(value))
+					leaks.push(`execution ${row.executionId}: ${name}`);
 			}
 		}
 		expect(leaks).toEqual([]);

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
  * What the end-to-end suite imports into n8n before it starts: credentials (with keys generated per run)
  * and workflows, built here as plain n8n export JSON. One n8n boot serves every test file, so everything is
@@ -76,8 +77,16 @@ export const CREDENTIAL_IDS = {
 } as const;
 
 export const WORKFLOWS = {
-	header: { id: 'IspmE2eWfHeader1', name: 'E2E header-key trigger to sink', webhookId: 'ispm-e2e-header-trigger' },
-	query: { id: 'IspmE2eWfQuery01', name: 'E2E query-key trigger to sink', webhookId: 'ispm-e2e-query-trigger' },
+	header: {
+		id: 'IspmE2eWfHeader1',
+		name: 'E2E header-key trigger to sink',
+		webhookId: 'ispm-e2e-header-trigger',
+	},
+	query: {
+		id: 'IspmE2eWfQuery01',
+		name: 'E2E query-key trigger to sink',
+		webhookId: 'ispm-e2e-query-trigger',
+	},
 } as const;
 
 export type WorkflowName = keyof typeof WORKFLOWS;
@@ -99,7 +108,9 @@ export function e2eCredentials(secrets: E2eSecrets, sinkUrl: string): Credential
 				webhookUrl: '',
 				key: KEY_NAMES.triggerHeader,
 				value: secrets.triggerHeaderKey,
-				additionalParameters: JSON.stringify({ [KEY_NAMES.triggerHeaderExtra]: secrets.triggerHeaderTenant }),
+				additionalParameters: JSON.stringify({
+					[KEY_NAMES.triggerHeaderExtra]: secrets.triggerHeaderTenant,
+				}),
 			},
 		},
 		{
@@ -110,7 +121,9 @@ export function e2eCredentials(secrets: E2eSecrets, sinkUrl: string): Credential
 				webhookUrl: '',
 				key: KEY_NAMES.triggerQuery,
 				value: secrets.triggerQueryKey,
-				additionalParameters: JSON.stringify({ [KEY_NAMES.triggerQueryExtra]: secrets.triggerQueryTenant }),
+				additionalParameters: JSON.stringify({
+					[KEY_NAMES.triggerQueryExtra]: secrets.triggerQueryTenant,
+				}),
 			},
 		},
 		{
@@ -121,7 +134,9 @@ export function e2eCredentials(secrets: E2eSecrets, sinkUrl: string): Credential
 				webhookUrl: `${sinkUrl}${SINK_PATHS.header}`,
 				key: KEY_NAMES.sinkHeader,
 				value: secrets.sinkHeaderKey,
-				additionalParameters: JSON.stringify({ [KEY_NAMES.sinkHeaderExtra]: secrets.sinkHeaderTenant }),
+				additionalParameters: JSON.stringify({
+					[KEY_NAMES.sinkHeaderExtra]: secrets.sinkHeaderTenant,
+				}),
 			},
 		},
 		{
@@ -132,7 +147,9 @@ export function e2eCredentials(secrets: E2eSecrets, sinkUrl: string): Credential
 				webhookUrl: `${sinkUrl}${SINK_PATHS.query}`,
 				key: KEY_NAMES.sinkQuery,
 				value: secrets.sinkQueryKey,
-				additionalParameters: JSON.stringify({ [KEY_NAMES.sinkQueryExtra]: secrets.sinkQueryRegion }),
+				additionalParameters: JSON.stringify({
+					[KEY_NAMES.sinkQueryExtra]: secrets.sinkQueryRegion,
+				}),
 			},
 		},
 	];
@@ -176,7 +193,10 @@ function triggerToSinkWorkflow(options: {
 					options: options.triggerOptions,
 				},
 				credentials: {
-					[options.triggerCredential.type]: { id: options.triggerCredential.id, name: options.triggerCredential.name },
+					[options.triggerCredential.type]: {
+						id: options.triggerCredential.id,
+						name: options.triggerCredential.name,
+					},
 				},
 			},
 			{
@@ -193,7 +213,10 @@ function triggerToSinkWorkflow(options: {
 					options: { maxAttempts: 3, timeout: 10000 },
 				},
 				credentials: {
-					[options.sinkCredential.type]: { id: options.sinkCredential.id, name: options.sinkCredential.name },
+					[options.sinkCredential.type]: {
+						id: options.sinkCredential.id,
+						name: options.sinkCredential.name,
+					},
 				},
 			},
 		],
@@ -216,7 +239,10 @@ export function e2eWorkflows(credentials: CredentialExport[]): WorkflowExport[] 
 			triggerCredential: byId(CREDENTIAL_IDS.triggerHeader),
 			sinkCredential: byId(CREDENTIAL_IDS.sinkHeader),
 			issueTypes: HEADER_TRIGGER_TYPES,
-			triggerOptions: { customIssueTypes: HEADER_TRIGGER_CUSTOM_TYPE, severities: HEADER_TRIGGER_SEVERITIES },
+			triggerOptions: {
+				customIssueTypes: HEADER_TRIGGER_CUSTOM_TYPE,
+				severities: HEADER_TRIGGER_SEVERITIES,
+			},
 		}),
 		triggerToSinkWorkflow({
 			workflow: WORKFLOWS.query,

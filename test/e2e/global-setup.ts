@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
  * Boots the one n8n the whole end-to-end suite talks to:
  * provision (cached) → build → pack → install into a temporary user folder → import credentials and
@@ -10,24 +11,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import * as instance from '../../scripts/n8n-instance.cjs';
-import { e2eCredentials, e2eWorkflows, makeSecrets, TRIGGER_TYPE, type CredentialExport } from './fixtures';
+import {
+	e2eCredentials,
+	e2eWorkflows,
+	makeSecrets,
+	TRIGGER_TYPE,
+	type CredentialExport,
+} from './fixtures';
 import { startSinkServer } from './sink-server';
 import { STATE_ENV, writeState, type E2eState } from './state';
 
 const log = (message: string) => process.stderr.write(`[e2e] ${message}\n`);
 
 declare global {
-	// eslint-disable-next-line no-var
 	var __ISPM_E2E_SINK__: { close(): Promise<void> } | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
+	let ready = false;
 	try {
 		await setUp();
-	} catch (error) {
-		await globalThis.__ISPM_E2E_SINK__?.close();
-		globalThis.__ISPM_E2E_SINK__ = undefined;
-		throw error;
+		ready = true;
+	} finally {
+		if (!ready) {
+			await globalThis.__ISPM_E2E_SINK__?.close();
+			globalThis.__ISPM_E2E_SINK__ = undefined;
+		}
 	}
 }
 
@@ -43,7 +52,9 @@ async function setUp(): Promise<void> {
 	const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 		n8n: { nodes: string[]; credentials: string[] };
 	};
-	const missing = [...manifest.n8n.nodes, ...manifest.n8n.credentials].filter((f) => !existsSync(join(root, f)));
+	const missing = [...manifest.n8n.nodes, ...manifest.n8n.credentials].filter(
+		(f) => !existsSync(join(root, f)),
+	);
 	if (missing.length) throw new Error(`the build did not produce ${missing.join(', ')}`);
 
 	const workDir = mkdtempSync(join(tmpdir(), 'ispm-e2e-'));
@@ -64,14 +75,23 @@ async function setUp(): Promise<void> {
 
 	const [port, brokerPort] = [await instance.getFreePort(), await instance.getFreePort()];
 	const envExtra: Record<string, string> = { N8N_LOG_LEVEL: 'info' };
-	const env = instance.n8nEnv({ runtime, userFolder, port, brokerPort, listenAddress: '127.0.0.1', extra: envExtra });
+	const env = instance.n8nEnv({
+		runtime,
+		userFolder,
+		port,
+		brokerPort,
+		listenAddress: '127.0.0.1',
+		extra: envExtra,
+	});
 
 	// Credentials: the run's own (fresh random keys) plus the examples' demo credentials.
 	const secrets = makeSecrets();
 	const credentials: CredentialExport[] = e2eCredentials(secrets, sink.url);
 	const demoCredentialsFile = join(root, 'examples', 'demo-credentials.json');
 	if (existsSync(demoCredentialsFile)) {
-		credentials.push(...(JSON.parse(readFileSync(demoCredentialsFile, 'utf8')) as CredentialExport[]));
+		credentials.push(
+			...(JSON.parse(readFileSync(demoCredentialsFile, 'utf8')) as CredentialExport[]),
+		);
 	}
 	const credentialsFile = join(importDir, 'credentials.json');
 	writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
@@ -84,19 +104,31 @@ async function setUp(): Promise<void> {
 
 	const workflows = e2eWorkflows(credentials);
 	for (const workflow of workflows) {
-		writeFileSync(join(importDir, 'workflows', `${workflow.id}.json`), JSON.stringify(workflow, null, 2));
+		writeFileSync(
+			join(importDir, 'workflows', `${workflow.id}.json`),
+			JSON.stringify(workflow, null, 2),
+		);
 	}
 	const exampleWorkflowIds: string[] = [];
 	const exampleTriggerWebhookIds: string[] = [];
 	for (const file of instance.workflowFiles(join(root, 'examples'))) {
-		const workflow = JSON.parse(readFileSync(file, 'utf8')) as { id: string; nodes: Array<{ type: string; webhookId?: string }> };
+		const workflow = JSON.parse(readFileSync(file, 'utf8')) as {
+			id: string;
+			nodes: Array<{ type: string; webhookId?: string }>;
+		};
 		exampleWorkflowIds.push(workflow.id);
 		for (const node of workflow.nodes) {
-			if (node.type === TRIGGER_TYPE && node.webhookId) exampleTriggerWebhookIds.push(node.webhookId);
+			if (node.type === TRIGGER_TYPE && node.webhookId)
+				exampleTriggerWebhookIds.push(node.webhookId);
 		}
-		writeFileSync(join(importDir, 'workflows', `example-${workflow.id}.json`), JSON.stringify(workflow));
+		writeFileSync(
+			join(importDir, 'workflows', `example-${workflow.id}.json`),
+			JSON.stringify(workflow),
+		);
 	}
-	log(`importing ${workflows.length} test workflows and ${exampleWorkflowIds.length} example workflows`);
+	log(
+		`importing ${workflows.length} test workflows and ${exampleWorkflowIds.length} example workflows`,
+	);
 	instance.importWorkflows(runtime, env, join(importDir, 'workflows'));
 
 	const ids = [...workflows.map((w) => w.id), ...exampleWorkflowIds];
@@ -107,7 +139,9 @@ async function setUp(): Promise<void> {
 		ids,
 	);
 	if (imported.length !== ids.length) {
-		throw new Error(`n8n imported ${imported.length} of ${ids.length} workflows (${imported.map((r) => r.id).join(', ')})`);
+		throw new Error(
+			`n8n imported ${imported.length} of ${ids.length} workflows (${imported.map((r) => r.id).join(', ')})`,
+		);
 	}
 	log(`publishing ${ids.length} workflows`);
 	await instance.publishWorkflows(runtime, env, ids);

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /** Stops n8n (whichever pid is current after restarts) and the sink; removes the temporary folder. */
 import { existsSync, rmSync } from 'node:fs';
 

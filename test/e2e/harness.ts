@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
  * What the end-to-end test files use to drive the running n8n: HTTP to the triggers, the sink's record,
  * executions read from n8n's SQLite database, the n8n log, and a restart with the same user folder.
@@ -6,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as instance from '../../scripts/n8n-instance.cjs';
-import { KEY_NAMES, TRIGGER_WEBHOOK_PATH, WORKFLOWS, type IspmMessage, type WorkflowName } from './fixtures';
+import {
+	KEY_NAMES,
+	TRIGGER_WEBHOOK_PATH,
+	WORKFLOWS,
+	type IspmMessage,
+	type WorkflowName,
+} from './fixtures';
 import type { SinkRequest } from './sink-server';
 import { readState, writeState, type E2eState } from './state';
 
@@ -70,18 +77,25 @@ export function webhookUrl(webhookId: string, query: Record<string, string> = {}
 /** Headers a correctly configured ISPM sends to the header-key trigger. */
 export function headerTriggerAuth(): Record<string, string> {
 	const { secrets } = readState();
-	return { [KEY_NAMES.triggerHeader]: secrets.triggerHeaderKey, [KEY_NAMES.triggerHeaderExtra]: secrets.triggerHeaderTenant };
+	return {
+		[KEY_NAMES.triggerHeader]: secrets.triggerHeaderKey,
+		[KEY_NAMES.triggerHeaderExtra]: secrets.triggerHeaderTenant,
+	};
 }
 
 /** Query parameters a correctly configured ISPM sends to the query-key trigger. */
 export function queryTriggerAuth(): Record<string, string> {
 	const { secrets } = readState();
-	return { [KEY_NAMES.triggerQuery]: secrets.triggerQueryKey, [KEY_NAMES.triggerQueryExtra]: secrets.triggerQueryTenant };
+	return {
+		[KEY_NAMES.triggerQuery]: secrets.triggerQueryKey,
+		[KEY_NAMES.triggerQueryExtra]: secrets.triggerQueryTenant,
+	};
 }
 
 /** Delivers a message to one of the suite's triggers the way a correctly configured ISPM does. */
 export function deliver(workflow: WorkflowName, message: unknown): Promise<HttpResult> {
-	if (workflow === 'header') return httpPost(webhookUrl(WORKFLOWS.header.webhookId), message, headerTriggerAuth());
+	if (workflow === 'header')
+		return httpPost(webhookUrl(WORKFLOWS.header.webhookId), message, headerTriggerAuth());
 	return httpPost(webhookUrl(WORKFLOWS.query.webhookId, queryTriggerAuth()), message);
 }
 
@@ -120,7 +134,10 @@ export interface ExecutionRow {
 	finished: number;
 }
 
-export function query<T = Record<string, unknown>>(sql: string, params: Array<string | number | null> = []): Promise<T[]> {
+export function query<T = Record<string, unknown>>(
+	sql: string,
+	params: Array<string | number | null> = [],
+): Promise<T[]> {
 	const state = readState();
 	return instance.queryDb<T>(state.runtime, state.userFolder, sql, params);
 }
@@ -138,7 +155,11 @@ const UNFINISHED = ['new', 'running'];
  * Waits until the workflow has at least `atLeast` executions and none is still running, then observes a
  * quiet period and returns the executions (so a late extra execution would be counted).
  */
-export async function settledExecutions(workflowId: string, atLeast: number, timeoutMs = 120000): Promise<ExecutionRow[]> {
+export async function settledExecutions(
+	workflowId: string,
+	atLeast: number,
+	timeoutMs = 120000,
+): Promise<ExecutionRow[]> {
 	await waitFor(
 		`${atLeast} finished executions of ${workflowId}`,
 		async () => {
@@ -158,14 +179,21 @@ export async function settledExecutions(workflowId: string, atLeast: number, tim
 
 /** The run data of one execution: node name → output items (json) of its first run. */
 export async function executionOutputs(executionId: number): Promise<Record<string, unknown[]>> {
-	const [row] = await query<{ data: string }>('SELECT data FROM execution_data WHERE executionId = ?', [executionId]);
+	const [row] = await query<{ data: string }>(
+		'SELECT data FROM execution_data WHERE executionId = ?',
+		[executionId],
+	);
 	if (!row) throw new Error(`no data stored for execution ${executionId}`);
 	const { runtime } = readState();
 	// n8n stores execution data with `flatted`; use n8n's own copy of it.
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const flatted = require(join(runtime.n8nDir, 'node_modules', 'flatted')) as { parse(text: string): unknown };
+	const flatted = require(join(runtime.n8nDir, 'node_modules', 'flatted')) as {
+		parse(text: string): unknown;
+	};
 	const data = flatted.parse(row.data) as {
-		resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: unknown }> | null> } }>> };
+		resultData?: {
+			runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: unknown }> | null> } }>>;
+		};
 	};
 	const outputs: Record<string, unknown[]> = {};
 	for (const [node, runs] of Object.entries(data.resultData?.runData ?? {})) {
@@ -176,7 +204,11 @@ export async function executionOutputs(executionId: number): Promise<Record<stri
 
 // ---- waiting, the log, restart ----
 
-export async function waitFor(what: string, predicate: () => Promise<boolean>, timeoutMs = 120000): Promise<void> {
+export async function waitFor(
+	what: string,
+	predicate: () => Promise<boolean>,
+	timeoutMs = 120000,
+): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		if (await predicate()) return;
@@ -186,8 +218,16 @@ export async function waitFor(what: string, predicate: () => Promise<boolean>, t
 }
 
 /** Waits until the sink holds at least `count` requests for this issue, then a quiet period; returns them. */
-export async function sinkRequestsFor(issueId: string, count: number, timeoutMs = 120000): Promise<SinkRequest[]> {
-	await waitFor(`${count} sink request(s) for ${issueId}`, async () => (await sink.forIssue(issueId)).length >= count, timeoutMs);
+export async function sinkRequestsFor(
+	issueId: string,
+	count: number,
+	timeoutMs = 120000,
+): Promise<SinkRequest[]> {
+	await waitFor(
+		`${count} sink request(s) for ${issueId}`,
+		async () => (await sink.forIssue(issueId)).length >= count,
+		timeoutMs,
+	);
 	await sleep(QUIET_PERIOD_MS);
 	return sink.forIssue(issueId);
 }
@@ -208,7 +248,12 @@ export async function restartN8n(): Promise<void> {
 		listenAddress: '127.0.0.1',
 		extra: state.envExtra,
 	});
-	const running = await instance.startN8n({ runtime: state.runtime, env, output: state.logFile, detached: true });
+	const running = await instance.startN8n({
+		runtime: state.runtime,
+		env,
+		output: state.logFile,
+		detached: true,
+	});
 	running.child.unref();
 	writeState({ ...state, pid: running.pid, publications: running.publications });
 }

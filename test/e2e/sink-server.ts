@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
  * The receiving system in the end-to-end tests: a real HTTP server on 127.0.0.1 that records every request
  * (method, url, path, query, headers, body) and answers 200 `{"ok":true}`, or what it was told to answer.
@@ -48,7 +49,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
 	const text = JSON.stringify(body);
-	res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+	res.writeHead(status, {
+		'content-type': 'application/json',
+		'content-length': Buffer.byteLength(text),
+	});
 	res.end(text);
 }
 
@@ -61,7 +65,8 @@ export async function startSinkServer(): Promise<SinkServer> {
 			.then((rawBody) => {
 				const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 				if (url.pathname.startsWith('/__sink/')) {
-					if (req.method === 'GET' && url.pathname === '/__sink/requests') return send(res, 200, requests);
+					if (req.method === 'GET' && url.pathname === '/__sink/requests')
+						return send(res, 200, requests);
 					if (req.method === 'POST' && url.pathname === '/__sink/reset') {
 						requests = [];
 						scripts = [];
@@ -93,7 +98,11 @@ export async function startSinkServer(): Promise<SinkServer> {
 					body,
 					answeredStatus: status,
 				});
-				return send(res, status, script?.body ?? (status < 300 ? { ok: true } : { error: `sink answered ${status}` }));
+				return send(
+					res,
+					status,
+					script?.body ?? (status < 300 ? { ok: true } : { error: `sink answered ${status}` }),
+				);
 			})
 			.catch((error: unknown) => send(res, 500, { error: String(error) }));
 	});

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /** The running suite's facts, written by global-setup.ts and read by the test files (same process, in band). */
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -31,7 +32,8 @@ export const STATE_ENV = 'ISPM_E2E_STATE';
 
 export function readState(): E2eState {
 	const file = process.env[STATE_ENV];
-	if (!file) throw new Error(`${STATE_ENV} is not set: run the suite with jest -c jest.e2e.config.js`);
+	if (!file)
+		throw new Error(`${STATE_ENV} is not set: run the suite with jest -c jest.e2e.config.js`);
 	return JSON.parse(readFileSync(file, 'utf8')) as E2eState;
 }
 
