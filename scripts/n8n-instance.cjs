@@ -239,6 +239,22 @@ function isAlive(pid) {
 }
 
 /**
+ * Whether pid is (still) an n8n process. Process ids are reused quickly on busy machines (pid_max is often
+ * 32768), so a pid remembered from earlier is checked against /proc before it is signalled. A zombie has
+ * an empty command line and counts as gone. Without /proc (not Linux) it falls back to isAlive.
+ */
+function isN8nProcess(pid) {
+	let cmdline;
+	try {
+		cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+	} catch (error) {
+		if (error.code === 'ENOENT' && fs.existsSync('/proc/self/cmdline')) return false;
+		return isAlive(pid);
+	}
+	return cmdline.split('\0').some((arg) => arg.endsWith(path.join('n8n', 'bin', 'n8n')));
+}
+
+/**
  * Starts `n8n start` and resolves once GET /healthz/readiness answers 200.
  * output: 'inherit' (the console) or a log file path (appended).
  * detached: own process group, so stopN8n can also end n8n's task runner if it must force-kill.
@@ -395,25 +411,25 @@ function tailOf(file, chars) {
 async function stopN8n(childOrPid, { timeoutMs = 60000 } = {}) {
 	const pid = typeof childOrPid === 'number' ? childOrPid : childOrPid.pid;
 	const child = typeof childOrPid === 'number' ? null : childOrPid;
-	const gone = () => (child ? child.exitCode !== null || child.signalCode !== null : !isAlive(pid));
+	// A bare pid is only signalled while it still belongs to an n8n process (never a recycled pid).
+	const gone = () =>
+		child ? child.exitCode !== null || child.signalCode !== null : !isN8nProcess(pid);
 	if (!pid || gone()) return;
-	const signal = (sig) => {
+	const signal = (target, sig) => {
+		if (gone()) return;
 		try {
-			process.kill(pid, sig);
+			process.kill(target, sig);
 		} catch {
-			/* already gone */
+			/* already gone, or not a process group */
 		}
 	};
-	signal('SIGTERM');
+	signal(pid, 'SIGTERM');
 	const deadline = Date.now() + timeoutMs;
 	while (!gone() && Date.now() < deadline) await sleep(200);
 	if (!gone()) {
 		log(`n8n (pid ${pid}) did not stop within ${timeoutMs} ms; killing it`);
-		try {
-			process.kill(-pid, 'SIGKILL');
-		} catch {
-			signal('SIGKILL');
-		}
+		signal(-pid, 'SIGKILL'); // the whole group (task runner too) when it was started detached
+		signal(pid, 'SIGKILL');
 		while (!gone()) await sleep(100);
 	}
 }
@@ -499,6 +515,7 @@ module.exports = {
 	startN8n,
 	stopN8n,
 	isAlive,
+	isN8nProcess,
 	databaseFile,
 	queryDb,
 	waitForPublications,

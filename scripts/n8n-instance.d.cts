@@ -98,6 +98,7 @@ export declare function stopN8n(
 	options?: { timeoutMs?: number },
 ): Promise<void>;
 export declare function isAlive(pid: number): boolean;
+export declare function isN8nProcess(pid: number): boolean;
 export declare function databaseFile(userFolder: string): string;
 export declare function queryDb<T = Record<string, unknown>>(
 	runtime: Runtime,
