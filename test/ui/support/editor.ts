@@ -1,4 +1,4 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals --
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/require-node-api-error --
  * test code runs in Jest, not inside n8n: it starts processes and servers, waits on timers, rethrows. */
 /**
  * What a designer does in n8n 2.40's editor, as small steps over n8n's own `data-test-id` attributes
@@ -243,10 +243,10 @@ export const credentialTest = {
 };
 
 /**
- * The output panel's items as JSON: switches the panel to its JSON view and parses what it shows (n8n
- * renders one token per line; values carry no line breaks).
+ * The output panel's JSON view as compact text. n8n renders one token per line (values carry no line
+ * breaks) and renders only the lines in view: a long output is cut (see outputJson).
  */
-export async function outputJson(page: Page): Promise<unknown> {
+export async function outputJsonText(page: Page): Promise<string> {
 	const panel = ndv(page).getByTestId('output-panel');
 	await panel.getByTestId('radio-button-json').click();
 	const container = panel.getByTestId('ndv-data-container');
@@ -255,7 +255,31 @@ export async function outputJson(page: Page): Promise<unknown> {
 		() => container.innerText(),
 		(t) => t.trim().startsWith('['),
 	);
-	return JSON.parse(text.replace(/\n\s*/g, ''));
+	return text.replace(/\n\s*/g, '').trim();
+}
+
+/**
+ * The output panel's items, parsed from its JSON view: for outputs short enough to be rendered whole
+ * (n8n leaves the list's closing "]" out of the text even then).
+ */
+export async function outputJson(page: Page): Promise<unknown> {
+	const compact = await outputJsonText(page);
+	try {
+		return JSON.parse(compact.endsWith(']') ? compact : `${compact}]`);
+	} catch (error) {
+		throw new Error(`the output panel's JSON view does not parse (${String(error)}):\n${compact}`);
+	}
+}
+
+/** The output panel's table view as text: every field of every item, nested ones included. */
+export async function outputTableText(page: Page): Promise<string> {
+	const panel = ndv(page).getByTestId('output-panel');
+	await panel.getByTestId('radio-button-table').click();
+	return eventually(
+		'the output table',
+		() => panel.getByTestId('ndv-data-container').innerText(),
+		(t) => t.trim().length > 0,
+	);
 }
 
 /** Closes the credential modal with its × (Escape would close the node details view behind it too). */
