@@ -4,7 +4,8 @@
  * provision (cached) → build → pack → install into a temporary user folder → import credentials and
  * workflows (test fixtures + examples/) → publish → start on free ports, plus the sink server.
  *
- * Environment: ISPM_E2E_SKIP_BUILD=1 reuses dist/ as is; ISPM_E2E_KEEP=1 keeps the temporary folder.
+ * Environment: ISPM_E2E_SKIP_BUILD=1 reuses dist/ as is; ISPM_E2E_KEEP=1 keeps the temporary folder
+ * (user folder, n8n.log); ISPM_E2E_LOG_LEVEL sets N8N_LOG_LEVEL (default info).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
