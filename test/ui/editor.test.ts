@@ -181,7 +181,14 @@ describe('a SOAR designer in the n8n editor', () => {
 			await openNewWorkflow(page, n8n!.baseUrl);
 			await searchNodes(page, 'ISPM');
 			await addCommunityNodeFromPanel(page, trigger.displayName);
-			const panel = ndv(page);
+			// Its canvas subtitle: no issue types selected means every type.
+			await closeNdv(page);
+			await eventually(
+				'the trigger subtitle',
+				() => canvasNodeSubtitle(page, TRIGGER_NAME).innerText(),
+				(t) => t === 'All issue types',
+			);
+			const panel = await openNode(page, TRIGGER_NAME);
 
 			// Production and test webhook URLs: POST /webhook[-test]/<webhookId>/ispm on this n8n.
 			const testUrl = await webhookUrl(page, 'test');
@@ -226,15 +233,37 @@ describe('a SOAR designer in the n8n editor', () => {
 				expect.arrayContaining(['Custom Issue Types', 'Severities', 'Remember Issues', 'Simplify']),
 			);
 			await shots.take(page, '2-trigger-options');
-			await page.keyboard.press('Escape');
 
-			// The canvas node's subtitle: no types selected means every type.
-			await page.getByTestId('ndv-close-button').click();
-			await canvasNode(page, TRIGGER_NAME).waitFor();
+			// Severities offer ISPM's scale; Custom Issue Types shows what a title looks like.
+			await page
+				.getByTestId('collection-parameter-option')
+				.filter({ hasText: 'Severities' })
+				.click();
+			await parameterInput(panel, 'severities').click();
+			await page.getByRole('option', { name: 'Critical', exact: true }).waitFor();
+			expect(await visibleOptionTexts(page)).toEqual(
+				expect.arrayContaining(['Critical', 'High', 'Medium', 'Low']),
+			);
+			await page.keyboard.press('Escape');
+			await panel.getByTestId('collection-parameter-add').click();
+			await page
+				.getByTestId('collection-parameter-option')
+				.filter({ hasText: 'Custom Issue Types' })
+				.click();
+			const custom = parameterInput(panel, 'customIssueTypes').locator('input, textarea').first();
+			expect(await custom.getAttribute('placeholder')).toMatch(/ - Service Account/);
+
+			// Two issue types selected: the canvas subtitle counts them.
+			await parameterInput(panel, 'issueTypes').click();
+			for (const title of KNOWN_ISSUE_TITLES.slice(0, 2)) {
+				await page.getByRole('option', { name: title, exact: true }).click();
+			}
+			await page.keyboard.press('Escape');
+			await closeNdv(page);
 			await eventually(
 				'the trigger subtitle',
 				() => canvasNodeSubtitle(page, TRIGGER_NAME).innerText(),
-				(t) => t === 'All issue types',
+				(t) => t === '2 issue type(s)',
 			);
 		},
 	);

@@ -41,7 +41,8 @@ export function ensureChromium(): string {
 	}
 	log("installing Debian's chromium package (apt-get)");
 	run('apt-get', ['update', '-qq'], 300_000);
-	run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], 600_000);
+	// With its recommended packages: they bring the fonts pages are drawn with.
+	run('apt-get', ['install', '-y', '-qq', 'chromium'], 600_000);
 	if (!existsSync(CHROMIUM))
 		throw new Error(`apt-get installed chromium, but ${CHROMIUM} does not exist`);
 	return CHROMIUM;

@@ -53,8 +53,20 @@ export class Screenshots {
 
 	async take(page: Page, name: string, locator?: Locator): Promise<string> {
 		const file = join(this.dir, `${name}.png`);
-		// Let hover effects, tooltips and transitions settle (not an assertion: a still picture is wanted).
+		// A still picture of the page, not of n8n's passing toasts and hover effects.
 		await page.mouse.move(0, 0).catch(() => undefined);
+		const toasts = page.locator('.el-notification:visible');
+		for (const close of await page
+			.locator('.el-notification:visible .el-notification__closeBtn')
+			.all()) {
+			await close.click().catch(() => undefined);
+		}
+		await eventually(
+			'toasts to close',
+			() => toasts.count(),
+			(n) => n === 0,
+			10_000,
+		).catch(() => undefined);
 		if (locator) await locator.screenshot({ path: file, animations: 'disabled', timeout: 30_000 });
 		else await page.screenshot({ path: file, animations: 'disabled', timeout: 30_000 });
 		this.taken.push(file);
