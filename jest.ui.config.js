@@ -7,8 +7,10 @@ module.exports = {
 	roots: ['<rootDir>/test/ui'],
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+	// Installs n8n (first run only) and Debian's chromium (when missing) before any timeout runs.
+	globalSetup: '<rootDir>/test/ui/global-setup.ts',
 	maxWorkers: 1,
-	// Each step drives the real editor on a 2-core machine; beforeAll may install Chromium and boots n8n.
+	// Each step drives the real editor on a 2-core machine; beforeAll builds the package and boots n8n.
 	testTimeout: 300_000,
 	slowTestThreshold: 120,
 };

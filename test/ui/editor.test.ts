@@ -164,7 +164,7 @@ describe('a SOAR designer in the n8n editor', () => {
 					);
 					await expect(imageLoaded(icon)).resolves.toBe(true);
 				}
-				if (theme === 'light') await shots.take(page, '1-nodes-panel-search');
+				await shots.take(page, `1-nodes-panel-search-${theme}`);
 			}
 			// The Event Hook's operations are listed as its actions (what its canvas subtitle will name).
 			await creatorItem(page, eventHook.displayName).click();
