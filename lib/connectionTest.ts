@@ -2,7 +2,12 @@
  * "Test connection" for both credential types: what ISPM's own Test connection does, i.e. post ISPM's
  * test message to the Webhook Address with the API key, reported in words a user understands.
  */
-import { CredentialConfigError, secretValues, type IspmApiKeyCredential } from './apiKeyAuth';
+import {
+	CredentialConfigError,
+	requiredParameters,
+	secretValues,
+	type IspmApiKeyCredential,
+} from './apiKeyAuth';
 import { buildTestMessage } from './envelope';
 import { redactSecrets } from './redact';
 import { describeStatus, NoResponseError, type HttpSend } from './transport';
@@ -13,6 +18,9 @@ export interface ConnectionTestResult {
 }
 
 export const CONNECTION_TEST_TIMEOUT_MS = 10_000;
+
+export const NO_URL_MESSAGE =
+	'No Webhook Address (URL) is set, so no test message was sent. That is right for a credential that only guards the ISPM Issue Trigger; set one to send with the ISPM Event Hook.';
 
 /** A Webhook Address is an absolute http(s) URL; anything else is a configuration mistake. */
 export function checkWebhookUrl(url: string | undefined): string {
@@ -44,6 +52,11 @@ export async function testConnection(
 ): Promise<ConnectionTestResult> {
 	const secrets = secretValues(credential);
 	try {
+		if (!(credential.webhookUrl ?? '').trim()) {
+			// A credential that only guards the trigger has nothing to send to; its key must still be usable.
+			requiredParameters(credential);
+			return { status: 'OK', message: NO_URL_MESSAGE };
+		}
 		const url = checkWebhookUrl(credential.webhookUrl);
 		const response = await send({
 			url,

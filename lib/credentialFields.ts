@@ -47,7 +47,8 @@ export function apiKeyCredentialFields(location: KeyLocation): INodeProperties[]
 			displayName: 'Additional Parameters',
 			name: 'additionalParameters',
 			type: 'json',
-			default: '',
+			// '{}' rather than '': the editor flags an empty JSON field as invalid.
+			default: '{}',
 			placeholder: location === 'header' ? '{"X-Tenant": "acme"}' : '{"tenant": "acme"}',
 			description: `Optional JSON object of extra name/value pairs sent as ${where}s beside the key (ISPM's "+" button). The trigger requires each of them on every delivery.`,
 		},

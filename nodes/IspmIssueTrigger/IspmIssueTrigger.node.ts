@@ -50,7 +50,7 @@ export class IspmIssueTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle:
-			'={{ $parameter["issueTypes"].length ? $parameter["issueTypes"].length + " issue type(s)" : "All issue types" }}',
+			'={{ ({ 0: "All issue types", 1: $parameter["issueTypes"][0] })[$parameter["issueTypes"].length] ?? $parameter["issueTypes"].length + " issue types" }}',
 		description: 'Starts the workflow when Okta ISPM reports a new issue of the selected types',
 		defaults: { name: 'ISPM Issue Trigger' },
 		inputs: [],
@@ -69,6 +69,17 @@ export class IspmIssueTrigger implements INodeType {
 				displayOptions: { show: { authentication: ['queryAuth'] } },
 			},
 		],
+		triggerPanel: {
+			header: 'Receive new issues from Okta ISPM',
+			executionsHelp: {
+				inactive:
+					"<b>While building:</b> click <i>Execute step</i>, then in ISPM's Webhook tile set the <b>Test URL</b> below as Webhook Address and press <b>Test connection</b> (or post ISPM's sample message to it). The message shows up here; test runs accept it every time and remember nothing.<br /><br /><b>In production:</b> publish the workflow and set the <b>Production URL</b> in ISPM instead. Every new issue of the selected types then starts one execution.",
+				active:
+					"<b>While building:</b> unpublish the workflow, click <i>Execute step</i>, and point ISPM's Test connection at the <b>Test URL</b> below.<br /><br /><b>In production:</b> ISPM sends to the <b>Production URL</b>; each new issue of the selected types starts one execution, and repeated deliveries are answered as duplicates.",
+			},
+			activationHint:
+				"Once you've finished building, publish the workflow and set the Production URL in ISPM's Webhook tile.",
+		},
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'ispm' }],
 		properties: triggerProperties,
 	};

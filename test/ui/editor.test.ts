@@ -263,7 +263,7 @@ describe('a SOAR designer in the n8n editor', () => {
 			await eventually(
 				'the trigger subtitle',
 				() => canvasNodeSubtitle(page, TRIGGER_NAME).innerText(),
-				(t) => t === '2 issue type(s)',
+				(t) => t === '2 issue types',
 			);
 		},
 	);

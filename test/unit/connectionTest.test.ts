@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { validateEnvelope, TEST_MESSAGE_EVENT_DATA, type IspmEnvelope } from '../../lib/envelope';
+import { NO_URL_MESSAGE } from '../../lib/connectionTest';
 import { IspmEventHook } from '../../nodes/IspmEventHook/IspmEventHook.node';
 import { CREDENTIAL_CLASSES, createCredentialTestContext } from '../helpers/n8nContexts';
 import { sendPlain } from '../helpers/nodeHttpClient';
@@ -156,11 +157,21 @@ describe.each(CASES)('Test connection ($type)', (testCase) => {
 		});
 	});
 
-	it('should report a missing Webhook Address without sending anything', async () => {
+	it('should pass a trigger-only credential (no Webhook Address) without sending anything, saying so', async () => {
 		const { result, context } = await testWith('');
-		expect(result.status).toBe('Error');
-		expect(result.message).toMatch(/^No Webhook Address \(URL\) is set/);
+		expect(result).toEqual({ status: 'OK', message: NO_URL_MESSAGE });
+		expect(result.message).toMatch(
+			/^No Webhook Address \(URL\) is set, so no test message was sent/,
+		);
 		expect(context.requested).toHaveLength(0);
+	});
+
+	it('should still fail a credential without a Webhook Address when its key is missing', async () => {
+		const { result } = await testWith('', { value: '' });
+		expect(result).toEqual({
+			status: 'Error',
+			message: 'The ISPM credential has no Value (the API key)',
+		});
 	});
 
 	it('should report a missing key name as a configuration error', async () => {
