@@ -10,7 +10,8 @@
 //
 // Options (also as BENCH_<NAME> environment variables):
 //   --rounds=3 --burst-ms=2000 --max-requests=400 --concurrency=8 --items=1000
-//   --engines=vm,legacy     --variants=a,b   (only these; see VARIANTS below)
+//   --engines=vm,legacy     (also vm-lazy: N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true)
+//   --variants=a,b          only these (see VARIANTS below)
 //   --source=worktree|head  what to build: the working tree (default) or the last commit
 //   --patch=file.diff[,…]   apply these patches to the snapshot before building (measure a proposed change
 //                           without touching the working tree)
@@ -317,6 +318,14 @@ class Bench {
 	}
 }
 
+/** n8n settings per engine name (--engines). `vm` is n8n's default: nothing set. */
+const ENGINES = {
+	vm: {},
+	legacy: { N8N_EXPRESSION_ENGINE: 'legacy' },
+	// The default engine, with isolates taken only when an expression needs one.
+	'vm-lazy': { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' },
+};
+
 /** Every measured variant: figure, what it runs. `needs`: variants that must have run first (pools). */
 const VARIANTS = {
 	'ispm-accept': { figure: 1, run: (b) => b.burst({ wf: fx.WF.ispmAccept, next: b.fresh(), expect: '200 accepted', kind: 'starts', onAnswer: b.remember(b.pools.ispm, '200 accepted') }) },
@@ -356,6 +365,7 @@ async function main() {
 		return;
 	}
 	const selected = OPTS.variants ?? Object.keys(VARIANTS);
+	for (const e of OPTS.engines) if (!ENGINES[e]) throw new Error(`unknown engine ${e}; known: ${Object.keys(ENGINES).join(', ')}`);
 	for (const v of selected) if (!VARIANTS[v]) throw new Error(`unknown variant ${v}; known: ${Object.keys(VARIANTS).join(', ')}`);
 	log(`options ${JSON.stringify({ ...OPTS, out: path.relative(ROOT, OPTS.out) })}`);
 
@@ -416,8 +426,7 @@ async function main() {
 			const userFolder = path.join(workDir, engine);
 			cpSync(template, userFolder, { recursive: true });
 			const [port, brokerPort] = [await instance.getFreePort(), await instance.getFreePort()];
-			const extra = { N8N_LOG_LEVEL: 'warn' };
-			if (engine !== 'vm') extra.N8N_EXPRESSION_ENGINE = engine;
+			const extra = { N8N_LOG_LEVEL: 'warn', ...ENGINES[engine] };
 			const env = instance.n8nEnv({ runtime, userFolder, port, brokerPort, listenAddress: '127.0.0.1', extra });
 			const profileDir = path.join(workDir, `profile-${engine}`);
 			if (OPTS.profile) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
@@ -528,7 +537,7 @@ async function waitForHooks(b) {
 function report({ results, staticSizes, dropped, meta }) {
 	const lines = [];
 	const engines = Object.keys(results);
-	const label = (e) => (e === 'vm' ? 'default (`vm`)' : `\`${e}\``);
+	const label = (e) => ({ vm: 'default (`vm`)', 'vm-lazy': '`vm` + lazy acquire' })[e] ?? `\`${e}\``;
 	const legacy = (e) => e === 'legacy';
 	lines.push("# Benchmarks: n8n-nodes-ispm against n8n's own nodes");
 	lines.push('');
