@@ -120,7 +120,21 @@ function installPackage({ userFolder, tarball, quiet = false }) {
 	return path.dirname(installed);
 }
 
-/** Environment for every n8n command of one instance. `extra` wins over the defaults. */
+/** Quiet, offline-friendly settings; a variable already set in the environment wins over these. */
+const N8N_DEFAULTS = {
+	N8N_DIAGNOSTICS_ENABLED: 'false',
+	N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+	N8N_TEMPLATES_ENABLED: 'false',
+	N8N_PERSONALIZATION_ENABLED: 'false',
+	N8N_HIRING_BANNER_ENABLED: 'false',
+	N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+	DB_TYPE: 'sqlite',
+};
+
+/**
+ * Environment for every n8n command of one instance: N8N_DEFAULTS, then the caller's environment, then
+ * the instance's folder and ports, then `extra` (which wins over everything).
+ */
 function n8nEnv({
 	runtime,
 	userFolder,
@@ -130,21 +144,15 @@ function n8nEnv({
 	extra = {},
 }) {
 	const env = {
+		...N8N_DEFAULTS,
 		...process.env,
 		PATH: `${path.dirname(runtime.node)}${path.delimiter}${process.env.PATH || ''}`,
 		N8N_USER_FOLDER: userFolder,
 		N8N_PORT: String(port),
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
-		N8N_DIAGNOSTICS_ENABLED: 'false',
-		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-		N8N_TEMPLATES_ENABLED: 'false',
-		N8N_PERSONALIZATION_ENABLED: 'false',
-		N8N_HIRING_BANNER_ENABLED: 'false',
-		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
-		DB_TYPE: 'sqlite',
+		...(listenAddress ? { N8N_LISTEN_ADDRESS: listenAddress } : {}),
 		...extra,
 	};
-	if (listenAddress) env.N8N_LISTEN_ADDRESS = listenAddress;
 	// Inherited from a test runner these change n8n's behaviour (NODE_ENV=test: no database file).
 	delete env.NODE_OPTIONS;
 	if (env.NODE_ENV === 'test') delete env.NODE_ENV;

@@ -75,8 +75,11 @@ async function setUp(): Promise<void> {
 	globalThis.__ISPM_E2E_SINK__ = sink;
 
 	const [port, brokerPort] = [await instance.getFreePort(), await instance.getFreePort()];
+	// Pinned: a developer's shell settings (another database, queue mode) must not leak into the suite.
 	const envExtra: Record<string, string> = {
 		N8N_LOG_LEVEL: process.env.ISPM_E2E_LOG_LEVEL || 'info',
+		DB_TYPE: 'sqlite',
+		EXECUTIONS_MODE: 'regular',
 	};
 	const env = instance.n8nEnv({
 		runtime,
