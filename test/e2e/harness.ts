@@ -1,4 +1,4 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- end-to-end test code: runs in Jest and drives a real n8n from outside */
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/require-node-api-error -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
  * What the end-to-end test files use to drive the running n8n: HTTP to the triggers, the sink's record,
  * executions read from n8n's SQLite database, the n8n log, and a restart with the same user folder.

@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
  * The receiving system in the end-to-end tests: a real HTTP server on 127.0.0.1 that records every request
  * (method, url, path, query, headers, body) and answers 200 `{"ok":true}`, or what it was told to answer.
@@ -10,8 +9,7 @@
  *   POST /__sink/script            {"path": "/hook/header", "status": 503, "times": 1, "body": {...}}
  *                                   the next `times` requests to `path` get that answer
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startSink, type RecordedRequest, type Reply } from '../helpers/sink';
 
 export interface SinkRequest {
 	method: string;
@@ -38,84 +36,47 @@ export interface SinkServer {
 	close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-	return new Promise((resolve, reject) => {
-		const chunks: Buffer[] = [];
-		req.on('data', (chunk: Buffer) => chunks.push(chunk));
-		req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-		req.on('error', reject);
-	});
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-	const text = JSON.stringify(body);
-	res.writeHead(status, {
-		'content-type': 'application/json',
-		'content-length': Buffer.byteLength(text),
-	});
-	res.end(text);
-}
-
+/** The recording server of the unit tests (test/helpers/sink.ts), with the control API above on top. */
 export async function startSinkServer(): Promise<SinkServer> {
 	let requests: SinkRequest[] = [];
 	let scripts: ScriptedAnswer[] = [];
 
-	const server: Server = createServer((req, res) => {
-		readBody(req)
-			.then((rawBody) => {
-				const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-				if (url.pathname.startsWith('/__sink/')) {
-					if (req.method === 'GET' && url.pathname === '/__sink/requests')
-						return send(res, 200, requests);
-					if (req.method === 'POST' && url.pathname === '/__sink/reset') {
-						requests = [];
-						scripts = [];
-						return send(res, 200, { ok: true });
-					}
-					if (req.method === 'POST' && url.pathname === '/__sink/script') {
-						const script = JSON.parse(rawBody) as ScriptedAnswer;
-						scripts.push({ ...script, times: script.times ?? 1 });
-						return send(res, 200, { ok: true });
-					}
-					return send(res, 404, { error: 'unknown sink control request' });
-				}
-				let body: unknown = rawBody;
-				try {
-					body = JSON.parse(rawBody);
-				} catch {
-					// not JSON: keep the text
-				}
-				const script = scripts.find((s) => s.path === url.pathname && s.times > 0);
-				if (script) script.times -= 1;
-				const status = script ? script.status : 200;
-				requests.push({
-					method: req.method ?? '',
-					url: req.url ?? '',
-					path: url.pathname,
-					query: Object.fromEntries(url.searchParams.entries()),
-					headers: { ...req.headers },
-					rawBody,
-					body,
-					answeredStatus: status,
-				});
-				return send(
-					res,
-					status,
-					script?.body ?? (status < 300 ? { ok: true } : { error: `sink answered ${status}` }),
-				);
-			})
-			.catch((error: unknown) => send(res, 500, { error: String(error) }));
-	});
-
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
-	return {
-		port,
-		url: `http://127.0.0.1:${port}`,
-		close: () =>
-			new Promise<void>((resolve) => {
-				server.closeAllConnections();
-				server.close(() => resolve());
-			}),
+	const control = (request: RecordedRequest): Reply => {
+		if (request.method === 'GET' && request.path === '/__sink/requests') {
+			return { status: 200, body: requests };
+		}
+		if (request.method === 'POST' && request.path === '/__sink/reset') {
+			requests = [];
+			scripts = [];
+			return { status: 200, body: { ok: true } };
+		}
+		if (request.method === 'POST' && request.path === '/__sink/script') {
+			const script = request.body as ScriptedAnswer;
+			scripts.push({ ...script, times: script.times ?? 1 });
+			return { status: 200, body: { ok: true } };
+		}
+		return { status: 404, body: { error: 'unknown sink control request' } };
 	};
+
+	const sink = await startSink((request) => {
+		if (request.path.startsWith('/__sink/')) return control(request);
+		const script = scripts.find((s) => s.path === request.path && s.times > 0);
+		if (script) script.times -= 1;
+		const status = script ? script.status : 200;
+		requests.push({
+			method: request.method,
+			url: request.url,
+			path: request.path,
+			query: request.query,
+			headers: { ...request.headers },
+			rawBody: request.rawBody,
+			body: request.body,
+			answeredStatus: status,
+		});
+		return {
+			status,
+			body: script?.body ?? (status < 300 ? { ok: true } : { error: `sink answered ${status}` }),
+		};
+	});
+	return { url: sink.url, port: Number(new URL(sink.url).port), close: () => sink.close() };
 }

@@ -1,35 +1,10 @@
 /**
- * ISPM's sample test message, as shared/ispm/sample-test-message.json gives it, copied here so tests
- * never read outside the repository.
+ * ISPM's sample test message (shared/ispm/sample-test-message.json), as the repository keeps it for
+ * `npm start`'s ready-to-paste curl: tests never read outside the repository.
  */
-export const SAMPLE_TEST_MESSAGE = {
-	id: 'f73a7741-6980-4d44-b0bf-13a2fa7ac556',
-	timestamp: '2024-06-09T14:56:58Z',
-	source: 'Okta ISPM',
-	type: 'issue.created',
-	eventData: {
-		id: 'Alert_V32uL3CHijlQYHq-uqTkqWOXSJ8~',
-		category: 'Least Privilege',
-		severity: 'High',
-		title: 'Unused Admin Account',
-		fullDescription: 'Admin Accounts not logged in interactively for 91 days.',
-		shortDescription: 'Admin Accounts not logged in interactively for 91 days.',
-		detectedAt: '2024-06-18',
-		suggestedRemediation: 'Assess the essentiality of listed accounts; disable or suspend as necessary.',
-		riskAndImpact:
-			'Unused, unmonitored accounts attract threat actors for gaining initial access or elevated permissions.',
-		frameworks: ['SOX', 'PCI-DSS v4.0'],
-		link: 'https://{your-ISPM-url}/issues/Alert_V32uL3CHijlQYHq-uqTkqWOXSJ8~',
-		affectedEntity: {
-			id: 'Account_Q1SMRm3vfzomaZwevHIoL9kVhWU~',
-			type: 'Account',
-			displayName: 'john.smith@okta.com',
-			sourceProductName: 'Okta',
-			sourceProductTenant: 'example.okta.com',
-			additionalData: { types: ['Admin'], lastLogin: '03/28/2024' },
-		},
-	},
-};
+import SAMPLE_TEST_MESSAGE from '../../examples/sample-issue.json';
+
+export { SAMPLE_TEST_MESSAGE };
 
 type Sample = typeof SAMPLE_TEST_MESSAGE;
 

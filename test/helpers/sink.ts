@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
 	method: string;
+	/** Path and query as sent. */
+	url: string;
 	path: string;
 	query: Record<string, string>;
 	headers: IncomingMessage['headers'];
@@ -71,6 +73,7 @@ export async function startSink(responder: Responder = () => ({ status: 200, bod
 			}
 			const recorded: RecordedRequest = {
 				method: req.method ?? '',
+				url: req.url ?? '',
 				path: url.pathname,
 				query: Object.fromEntries(url.searchParams.entries()),
 				headers: req.headers,
