@@ -15,11 +15,13 @@
 //   --source=worktree|head  what to build: the working tree (default) or the last commit
 //   --patch=file.diff[,…]   apply these patches to the snapshot before building (measure a proposed change
 //                           without touching the working tree)
-//   --profile               run n8n with --cpu-prof and summarise where its CPU time went
+//   --profile               run n8n with --cpu-prof and summarise where its CPU time went, per variant,
+//                           into --profile-out=bench/PROFILE-{engine}.md (no RESULTS written; work folder kept)
 //   --out=bench/RESULTS.md  --no-write   --keep (keep the temporary folder)
 //   --report-from=bench/RESULTS.json   only re-render the table of an earlier run (with --out=… to write it)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -134,7 +136,7 @@ class Bench {
 	constructor({ runtime, engine, userFolder, env, running, secrets, sinkUrl, flatted }) {
 		Object.assign(this, { runtime, engine, userFolder, env, running, secrets, sinkUrl, flatted });
 		this.base = `http://127.0.0.1:${running.port}`;
-		this.pools = { ispm: [], dedup: [] };
+		this.pools = { ispm: [], dedup: [], scaleLarge: [] };
 		this.droppedExecutions = 0;
 		this.droppedDeliveries = 0;
 		/** Where each measured burst ran, on the monotonic clock V8's CPU profiles use (µs). */
@@ -347,7 +349,10 @@ const VARIANTS = {
 	'builtin-dedup-duplicate': { figure: 2, run: (b) => b.burst({ wf: fx.WF.builtinDedup, next: b.repeat(b.pools.dedup), expect: '200', kind: 'starts' }) },
 	'builtin-dedup-unselected': { figure: 2, run: (b) => b.burst({ wf: fx.WF.builtinDedup, next: b.fresh(fx.UNSELECTED_TYPE), expect: '200', kind: 'starts' }) },
 	'scale-small': { figure: 3, run: (b) => b.burst({ wf: fx.WF.scaleSmall, next: b.fresh(), expect: '200 accepted', kind: 'starts' }) },
-	'scale-large': { figure: 3, run: (b) => b.burst({ wf: fx.WF.scaleLarge, next: b.fresh(), expect: '200 accepted', kind: 'starts' }) },
+	'scale-large': {
+		figure: 3,
+		run: (b) => b.burst({ wf: fx.WF.scaleLarge, next: b.fresh(), expect: '200 accepted', kind: 'starts', onAnswer: b.remember(b.pools.scaleLarge, '200 accepted') }),
+	},
 	'send-ispm': { figure: 4, run: (b) => b.send(fx.WF.sendIspm, 'ISPM Event Hook') },
 	'send-http': { figure: 4, run: (b) => b.send(fx.WF.sendHttp, 'HTTP Request') },
 	'send-ceiling': { figure: 4, run: (b) => b.ceiling() },
@@ -455,19 +460,23 @@ async function main() {
 			}
 			results[engine] = perVariant;
 			dropped[engine] = { executions: b.droppedExecutions, deliveries: b.droppedDeliveries };
+			await instance.sleep(1500); // n8n saves static data just after an execution stops
 			const sizes = await b.db(`SELECT id, length(staticData) AS size, staticData FROM workflow_entity WHERE id IN (?, ?, ?)`, [
 				fx.WF.scaleLarge.id,
 				fx.WF.scaleSmall.id,
 				fx.WF.ispmAccept.id,
 			]);
 			staticSizes[engine] = Object.fromEntries(sizes.map((r) => [r.id, { size: r.size, shape: describeStatic(r.staticData) }]));
+			const large = sizes.find((r) => r.id === fx.WF.scaleLarge.id);
+			if (large && staticSizes[engine][large.id]) staticSizes[engine][large.id].persisted = persistedShare(large.staticData, b.pools.scaleLarge);
 			log(`[${engine}] stopping n8n`);
 			await running.stop();
 			children.splice(children.indexOf(running), 1);
 			if (OPTS.profile) {
 				const deliveries = Object.fromEntries(Object.entries(perVariant).map(([v, rs]) => [v, rs.reduce((a, r) => a + (r.requests ?? OPTS.items), 0)]));
 				const summary = summariseProfiles(profileDir, { windows: b.windows, deliveries });
-				const file = path.join(ROOT, 'bench', `PROFILE-${engine}.md`);
+				const file = path.resolve(process.cwd(), String(opt('profile-out', `bench/PROFILE-${engine}.md`)).replace('{engine}', engine));
+				mkdirSync(path.dirname(file), { recursive: true });
 				writeFileSync(file, summary);
 				log(`[${engine}] profile summary written to ${path.relative(ROOT, file)} (raw profiles in ${profileDir})`);
 			}
@@ -515,6 +524,30 @@ function describeStatic(text) {
 		return `version ${ring.version}, capacity ${ring.capacity}, ${n}${Array.isArray(ring.ids) ? ' ids' : ''}`;
 	} catch {
 		return '?';
+	}
+}
+
+/**
+ * How many of the issues the trigger accepted in this run its stored memory holds once the run is over
+ * (whatever stored form the package writes: plain ids, or the 16-character SHA-256 keys).
+ */
+function persistedShare(text, accepted) {
+	try {
+		const ring = JSON.parse(text)[`node:${fx.TRIGGER_NODE}`]?.seenIssues;
+		if (!ring) return { found: 0, of: accepted.length };
+		let has;
+		if (Array.isArray(ring.ids)) {
+			const ids = new Set(ring.ids);
+			has = (id) => ids.has(id);
+		} else if (typeof ring.keys === 'string') {
+			const keys = new Set(ring.keys.match(/.{16}/g) || []);
+			has = (id) => keys.has(createHash('sha256').update(id, 'utf8').digest('base64url').slice(0, 16));
+		} else {
+			return { found: NaN, of: accepted.length };
+		}
+		return { found: accepted.filter(has).length, of: accepted.length };
+	} catch {
+		return { found: NaN, of: accepted.length };
 	}
 }
 
@@ -613,8 +646,11 @@ function report({ results, staticSizes, dropped, meta }) {
 			row('**3** accepted deliveries/s, remembering 100 → 100,000 issues', label(e), `${fmt(m(e, a, 'perSec'))} → ${fmt(m(e, b, 'perSec'))}`, '—', '', '');
 			row('3 n8n CPU per delivery, ms, remembering 100 → 100,000 issues', label(e), `${fmt(m(e, a, 'cpuPerDelivery'))} → ${fmt(m(e, b, 'cpuPerDelivery'))}`, '—', '', '');
 			row('3 cost per delivery, 100,000 ÷ 100 remembered', label(e), `${fmt(ratio(e, b, a, 'cpuPerDelivery'))} CPU · ${fmt(ratio(e, a, b))} throughput`, '—', '', '≤ 1.2');
+		}
+		if (has(e, 'scale-large')) {
 			const st = staticSizes[e]?.[fx.WF.scaleLarge.id];
 			if (st) row('3 static data stored at the bound (100,000 issues)', label(e), `${bytes(st.size)} (${st.shape})`, '—', '', 'report');
+			if (st?.persisted) row('3 issues accepted in this run found in the stored memory afterwards', label(e), `${st.persisted.found} of ${st.persisted.of}`, '—', '', 'all');
 		}
 		if (has(e, 'send-ispm', 'send-http')) {
 			const [a, b] = ['send-ispm', 'send-http'];
