@@ -15,6 +15,7 @@
 //   --source=worktree|head  what to build: the working tree (default) or the last commit
 //   --patch=file.diff[,…]   apply these patches to the snapshot before building (measure a proposed change
 //                           without touching the working tree)
+//   --trigger-version=1     typeVersion of the ISPM Issue Trigger in the imported workflows
 //   --profile               run n8n with --cpu-prof and summarise where its CPU time went, per variant,
 //                           into --profile-out=bench/PROFILE-{engine}.md (no RESULTS written; work folder kept)
 //   --out=bench/RESULTS.md  --no-write   --keep (keep the temporary folder)
@@ -61,6 +62,7 @@ const OPTS = {
 	write: opt('no-write', 'false') !== 'true',
 	keep: opt('keep', 'false') === 'true' || opt('profile', 'false') === 'true', // profiles stay for inspection
 	ceilingConcurrency: Number(opt('ceiling-concurrency', 5)),
+	triggerVersion: Number(opt('trigger-version', 1)),
 	patches: opt('patch', '') ? String(opt('patch')).split(',').map((p) => path.resolve(process.cwd(), p)) : [],
 };
 const runStarted = Date.now();
@@ -411,7 +413,7 @@ async function main() {
 		log('importing credentials and workflows');
 		instance.importCredentials(runtime, env0, credFile);
 		rmSync(credFile);
-		const wfs = fx.workflows();
+		const wfs = fx.workflows({ triggerTypeVersion: OPTS.triggerVersion });
 		for (const wf of wfs) {
 			for (const n of wf.nodes) if (n.type === 'n8n-nodes-base.httpRequest') n.parameters.url = `${sink.url}/hook/http`;
 			writeFileSync(path.join(importDir, 'workflows', `${wf.id}.json`), JSON.stringify(wf));

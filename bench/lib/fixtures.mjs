@@ -80,11 +80,13 @@ const workflow = (wf, nodes, connections, extra = {}) => ({
 	...extra,
 });
 
+let triggerVersion = 1;
+
 function ispmTrigger(wf, options = {}) {
 	return node(
 		TRIGGER_NODE,
 		TRIGGER_TYPE,
-		1,
+		triggerVersion,
 		{ authentication: 'headerAuth', issueTypes: SELECTED_TYPES, options },
 		{ webhookId: wf.webhookId, credentials: ref(CRED.ispmHook) },
 	);
@@ -105,8 +107,9 @@ export function storedRing(capacity, n, prefix) {
 	return { version: 1, capacity, next: 0, ids };
 }
 
-export function workflows() {
+export function workflows({ triggerTypeVersion = 1 } = {}) {
 	x = 0;
+	triggerVersion = triggerTypeVersion;
 	const wfs = [];
 	wfs.push(workflow(WF.ispmAccept, [ispmTrigger(WF.ispmAccept), noOp()], chain(TRIGGER_NODE, 'No Op')));
 	wfs.push(
