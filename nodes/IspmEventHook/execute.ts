@@ -155,7 +155,7 @@ export async function executeEventHook(this: IExecuteFunctions): Promise<INodeEx
 	// A cancelled execution ends the waits between attempts at once (n8n aborts the requests itself).
 	const cancelSignal = this.getExecutionCancelSignal();
 	const deps = {
-		send: authenticatedSend(this, credentialType),
+		send: authenticatedSend(this, credentialType, credential),
 		sleep: async (ms: number) => await sleep(ms, cancelSignal),
 		secrets,
 	};

@@ -4,6 +4,8 @@
  * status, and the key is never sent to a host the user did not configure.
  */
 import type {
+	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
 	ICredentialTestFunctions,
 	IExecuteFunctions,
 	IHttpRequestOptions,
@@ -86,8 +88,23 @@ function toHttpResponse(response: FullResponse): HttpResponse {
 	};
 }
 
-/** Sends with `httpRequestWithAuthentication`: the credential type's `authenticate` adds the key. */
-export function authenticatedSend(context: IExecuteFunctions, credentialType: string): HttpSend {
+/**
+ * Sends with `httpRequestWithAuthentication`: the credential type's `authenticate` adds the key. The
+ * credential the execution already loaded is handed over (`credentialsDecrypted`): without it n8n loads and
+ * decrypts the credential from its database again for every request.
+ */
+export function authenticatedSend(
+	context: IExecuteFunctions,
+	credentialType: string,
+	credential: IspmApiKeyCredential,
+): HttpSend {
+	const stored = context.getNode().credentials?.[credentialType];
+	const credentialsDecrypted: ICredentialsDecrypted = {
+		id: stored?.id ?? '',
+		name: stored?.name ?? '',
+		type: credentialType,
+		data: credential as ICredentialDataDecryptedObject,
+	};
 	return async ({ url, body, timeoutMs }) => {
 		const options: IHttpRequestOptions = {
 			method: 'POST',
@@ -104,6 +121,7 @@ export function authenticatedSend(context: IExecuteFunctions, credentialType: st
 				context,
 				credentialType,
 				options,
+				{ credentialsDecrypted },
 			)) as FullResponse;
 			return toHttpResponse(response);
 		} catch (error) {

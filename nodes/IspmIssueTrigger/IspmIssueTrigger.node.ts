@@ -48,7 +48,11 @@ export class IspmIssueTrigger implements INodeType {
 		name: 'ispmIssueTrigger',
 		icon: { light: 'file:../../icons/ispm.svg', dark: 'file:../../icons/ispm.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1 behaves exactly like 1. n8n's webhook handler evaluates an expression for every request to a
+		// trigger of version 1 (the Webhook node's old binaryData option): under the default `vm` engine
+		// that needs an expression isolate per request even with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle:
 			'={{ ({ 0: "All issue types", 1: $parameter["issueTypes"][0] })[$parameter["issueTypes"].length] ?? $parameter["issueTypes"].length + " issue types" }}',
 		description: 'Starts the workflow when Okta ISPM reports a new issue of the selected types',
