@@ -24,8 +24,12 @@ export interface ReceiveSettings {
 	location: KeyLocation;
 	credential: IspmApiKeyCredential;
 	filter: IssueFilter;
-	/** `undefined` for test runs in the editor: they accept every issue and remember nothing. */
-	memory: IssueMemory | undefined;
+	/**
+	 * The trigger's memory, asked for only when an issue would start the workflow (so a rejected or
+	 * ignored delivery never touches it); `undefined` for test runs in the editor, which accept every
+	 * issue and remember nothing.
+	 */
+	memory: (() => IssueMemory) | undefined;
 }
 
 export type ReceiveOutcome =
@@ -82,7 +86,7 @@ export function receiveDelivery(delivery: Delivery, settings: ReceiveSettings): 
 	if (!decision.pass) return { status: 200, body: { status: 'ignored', reason: decision.reason } };
 
 	const issueId = envelope.eventData.id;
-	if (settings.memory && !settings.memory.claim(issueId)) {
+	if (settings.memory && !settings.memory().claim(issueId)) {
 		return { status: 200, body: { status: 'duplicate', issueId } };
 	}
 	return { status: 200, body: { status: 'accepted', issueId, eventId: envelope.id }, envelope };

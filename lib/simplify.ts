@@ -4,7 +4,7 @@
  */
 import type { IspmEnvelope } from './envelope';
 
-export type SimplifiedIssue = Record<string, string | string[] | unknown>;
+export type SimplifiedIssue = Record<string, unknown>;
 
 export function simplify(envelope: IspmEnvelope): SimplifiedIssue {
 	const issue = envelope.eventData;

@@ -125,7 +125,7 @@ export class IspmIssueTrigger implements INodeType {
 					...options,
 					issueTypes: this.getNodeParameter('issueTypes', []) as string[],
 				}),
-				memory: isTestRun(this) ? undefined : triggerMemory(this, options).memory,
+				memory: isTestRun(this) ? undefined : () => triggerMemory(this, options).memory,
 			},
 		);
 		// The node answers itself: with responseMode onReceived n8n would otherwise send its own

@@ -45,18 +45,15 @@ export async function httpPost(
 		headers: { 'content-type': 'application/json', ...headers },
 		body: raw,
 	});
-	const text = await response.text();
-	let parsed: unknown = text;
-	try {
-		parsed = JSON.parse(text);
-	} catch {
-		// not JSON
-	}
-	return { status: response.status, text, body: parsed };
+	return await toResult(response);
 }
 
 export async function httpGet(url: string): Promise<HttpResult> {
-	const response = await fetch(url);
+	return await toResult(await fetch(url));
+}
+
+/** Status, text, and the body parsed when it is JSON. */
+async function toResult(response: Response): Promise<HttpResult> {
 	const text = await response.text();
 	let parsed: unknown = text;
 	try {
