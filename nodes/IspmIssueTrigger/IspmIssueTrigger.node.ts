@@ -1,5 +1,8 @@
 import {
 	NodeConnectionTypes,
+	sleep,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
 	type IDataObject,
 	type IExecuteFunctions,
 	type IHookFunctions,
@@ -11,36 +14,40 @@ import {
 } from 'n8n-workflow';
 
 import type { IspmApiKeyCredential } from '../../lib/apiKeyAuth';
-import type { IspmEnvelope } from '../../lib/envelope';
 import { createIssueFilter } from '../../lib/issueFilter';
-import { DEFAULT_REMEMBER_ISSUES, memoryFor, STATIC_DATA_KEY } from '../../lib/issueMemory';
-import { receiveDelivery } from '../../lib/receive';
+import {
+	DEFAULT_REMEMBER_ISSUES,
+	testRedisConnection,
+	type RedisCredential,
+} from '../../lib/issueMemory';
+import {
+	receiveDelivery,
+	settleWhenAnswered,
+	type UnreachableMemoryPolicy,
+} from '../../lib/receive';
 import { simplify } from '../../lib/simplify';
 import { ispmApiKeyTest } from '../IspmEventHook/credentialTest';
 import { triggerProperties } from './description';
+import {
+	acceptedDelivery,
+	openIssueStore,
+	readAcceptedDelivery,
+	rememberExecuted,
+	type IssueMemoryKind,
+} from './memory';
 
 interface TriggerOptions {
 	customIssueTypes?: string;
 	severities?: string[];
 	rememberIssues?: number;
 	simplify?: boolean;
+	whenMemoryUnreachable?: UnreachableMemoryPolicy;
 }
 
 type Context = IWebhookFunctions | IExecuteFunctions;
 
 /** Test runs in the editor accept every issue and neither read nor change what production remembers. */
 const isTestRun = (context: Context) => context.getMode() === 'manual';
-
-function triggerMemory(context: Context, options: TriggerOptions) {
-	const staticData = context.getWorkflowStaticData('node');
-	const scope = `${context.getWorkflow().id}:${context.getNode().id}`;
-	const memory = memoryFor(
-		scope,
-		options.rememberIssues ?? DEFAULT_REMEMBER_ISSUES,
-		staticData[STATIC_DATA_KEY],
-	);
-	return { memory, staticData };
-}
 
 export class IspmIssueTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -72,6 +79,12 @@ export class IspmIssueTrigger implements INodeType {
 				testedBy: 'ispmApiKeyTest',
 				displayOptions: { show: { authentication: ['queryAuth'] } },
 			},
+			{
+				name: 'ispmRedisApi',
+				required: true,
+				testedBy: 'ispmRedisTest',
+				displayOptions: { show: { issueMemory: ['redis'] } },
+			},
 		],
 		triggerPanel: {
 			header: 'Receive new issues from Okta ISPM',
@@ -84,12 +97,30 @@ export class IspmIssueTrigger implements INodeType {
 			activationHint:
 				"Once you've finished building, publish the workflow and set the Production URL in ISPM's Webhook tile.",
 		},
-		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'ispm' }],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				path: 'ispm',
+				// An accepted issue is answered by n8n itself, with the body webhook() returns: n8n 2.x does that
+				// only once the execution exists (created, or enqueued in queue mode). An empty responseData
+				// makes n8n send that body instead of its default, the literal text "firstEntryJson".
+				responseMode: 'onReceived',
+				responseData: '',
+			},
+		],
 		properties: triggerProperties,
 	};
 
 	// n8n takes a credential's test from the first node that names it in `testedBy`: both nodes offer it.
-	methods = { credentialTest: { ispmApiKeyTest } };
+	methods = {
+		credentialTest: {
+			ispmApiKeyTest,
+			async ispmRedisTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted) {
+				return await testRedisConnection((credential.data ?? {}) as RedisCredential);
+			},
+		},
+	};
 
 	// ISPM has no API to register hooks: the admin pastes the URL into ISPM's Webhook tile.
 	webhookMethods = {
@@ -107,12 +138,14 @@ export class IspmIssueTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const receivedAt = Date.now();
 		const options = this.getNodeParameter('options', {}) as TriggerOptions;
 		const authentication = this.getNodeParameter('authentication', 'headerAuth') as string;
+		const memoryKind = this.getNodeParameter('issueMemory', 'instance') as IssueMemoryKind;
 		const credential = await this.getCredentials<IspmApiKeyCredential & IDataObject>(
 			authentication === 'queryAuth' ? 'ispmQueryAuthApi' : 'ispmHeaderAuthApi',
 		);
-		const outcome = receiveDelivery(
+		const outcome = await receiveDelivery(
 			{
 				headers: this.getHeaderData(),
 				query: this.getQueryData() as IDataObject,
@@ -125,34 +158,74 @@ export class IspmIssueTrigger implements INodeType {
 					...options,
 					issueTypes: this.getNodeParameter('issueTypes', []) as string[],
 				}),
-				memory: isTestRun(this) ? undefined : () => triggerMemory(this, options).memory,
+				memory: isTestRun(this)
+					? undefined
+					: {
+							open: async () =>
+								await openIssueStore(
+									this,
+									memoryKind,
+									options.rememberIssues ?? DEFAULT_REMEMBER_ISSUES,
+								),
+							whenUnreachable: options.whenMemoryUnreachable ?? 'accept',
+							sleep: async (ms) => await sleep(ms),
+						},
 			},
 		);
-		// The node answers itself: with responseMode onReceived n8n would otherwise send its own
-		// "responseData" default instead of this body whenever an execution starts.
-		this.getResponseObject().status(outcome.status).json(outcome.body);
-		return 'envelope' in outcome
-			? { noWebhookResponse: true, workflowData: [[{ json: outcome.envelope as IDataObject }]] }
-			: { noWebhookResponse: true };
+		const response = this.getResponseObject();
+		if (!('envelope' in outcome)) {
+			// Nothing starts: answered at once.
+			if ('headers' in outcome) response.set(outcome.headers);
+			response.status(outcome.status).json(outcome.body);
+			return { noWebhookResponse: true };
+		}
+		if (outcome.memoryProblem) {
+			this.logger.warn(
+				`ISPM Issue Trigger: accepted issue ${outcome.body.issueId} without checking for duplicates (If Redis Is Unreachable: accept): ${outcome.memoryProblem}`,
+			);
+		}
+		if (outcome.claim) {
+			settleWhenAnswered(response, outcome.claim, (error) =>
+				this.logger.warn(
+					`ISPM Issue Trigger: could not settle the claim of issue ${outcome.body.issueId}; it ends with its lease: ${(error as Error).message}`,
+				),
+			);
+		}
+		// n8n answers with webhookResponse once the execution exists (see `webhooks` above).
+		return {
+			webhookResponse: outcome.body,
+			workflowData: [[{ json: acceptedDelivery(outcome, receivedAt) as unknown as IDataObject }]],
+		};
 	}
 
 	/**
-	 * Runs in the execution phase with the webhook's output as input. This is where the memory is
-	 * persisted: n8n drops static-data changes made in a webhook() that starts an execution, and saves
-	 * the execution's static data when it ends (see lib/issueMemory.ts).
+	 * Runs in the execution phase with the webhook's output as input: records that the issues' executions
+	 * exist (see ./memory.ts) and outputs the ISPM message, or its simplified form.
 	 */
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
+		const deliveries = this.getInputData().map((item) => readAcceptedDelivery(item.json));
 		const options = this.getNodeParameter('options', 0, {}) as TriggerOptions;
 		if (!isTestRun(this)) {
-			const { memory, staticData } = triggerMemory(this, options);
-			// Already claimed when the same process received it; in queue mode a worker learns it here.
-			for (const item of items) memory.claim((item.json as IspmEnvelope).eventData.id);
-			memory.persistInto(staticData);
+			await rememberExecuted(
+				this,
+				this.getNodeParameter('issueMemory', 0, 'instance') as IssueMemoryKind,
+				options.rememberIssues ?? DEFAULT_REMEMBER_ISSUES,
+				deliveries,
+			);
+		}
+		const unchecked = deliveries.find((delivery) => delivery.deduplication === 'unchecked');
+		if (unchecked) {
+			this.customData.set('deduplication', 'unchecked');
+			this.addExecutionHints({
+				message:
+					`Not checked for duplicates: the issue memory (Redis) was unreachable when this issue arrived, so it may run more than once. ${unchecked.memoryProblem ?? ''}`.trim(),
+				type: 'warning',
+				location: 'outputPane',
+			});
 		}
 		return [
-			items.map((item, index) => ({
-				json: options.simplify ? (simplify(item.json as IspmEnvelope) as IDataObject) : item.json,
+			deliveries.map(({ message }, index) => ({
+				json: (options.simplify ? simplify(message) : message) as IDataObject,
 				pairedItem: { item: index },
 			})),
 		];

@@ -49,6 +49,37 @@ export const triggerProperties: INodeProperties[] = [
 			'Issue titles that start the workflow; none selected means every type. Titles ISPM added after this list was made go in Options → Custom Issue Types.',
 	},
 	{
+		displayName: 'Remember Issues In',
+		name: 'issueMemory',
+		type: 'options',
+		options: [
+			{
+				// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- n8n is written in lower case
+				name: 'This n8n Instance',
+				value: 'instance',
+				description:
+					"The n8n process's own memory, saved with the workflow. Exact in n8n's default (regular) mode; needs nothing else.",
+			},
+			{
+				// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- n8n is written in lower case
+				name: 'Redis, Shared by All n8n Processes',
+				value: 'redis',
+				description:
+					'One memory on a Redis server for every main, webhook and worker process. Exact in queue mode and multi-main setups.',
+			},
+		],
+		default: 'instance',
+		description:
+			'Where the trigger remembers which issues already started the workflow, so that a repeated delivery never starts it twice',
+	},
+	{
+		displayName:
+			'Choose <b>Redis</b> when n8n runs in <b>queue mode</b> (separate webhook processes and workers) or <b>multi-main</b>: each n8n process has its own memory, so with "This n8n Instance" a repeated delivery that reaches another process can start the workflow again. The Redis your queue already uses works; the memory keeps its keys under <code>n8n-nodes-ispm:issues:</code>.',
+		name: 'issueMemoryNotice',
+		type: 'notice',
+		default: '',
+	},
+	{
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
@@ -65,12 +96,26 @@ export const triggerProperties: INodeProperties[] = [
 					'Comma-separated issue titles that are not in the list, matched like the listed ones (case and extra spaces ignored)',
 			},
 			{
-				displayName: 'Severities',
-				name: 'severities',
-				type: 'multiOptions',
-				options: SEVERITIES.map((severity) => ({ name: severity, value: severity })),
-				default: [],
-				description: 'Severities that start the workflow; none selected means every severity',
+				displayName: 'If Redis Is Unreachable',
+				name: 'whenMemoryUnreachable',
+				type: 'options',
+				displayOptions: { show: { '/issueMemory': ['redis'] } },
+				options: [
+					{
+						name: 'Accept the Issue (At Least Once)',
+						value: 'accept',
+						description:
+							'Start the workflow without checking for duplicates; the execution says so, and n8n logs why',
+					},
+					{
+						name: 'Reject the Delivery (Sender Retries)',
+						value: 'reject',
+						description:
+							'Answer 503 so that ISPM retries later, and remember nothing, so that the retry is accepted once',
+					},
+				],
+				default: 'accept',
+				description: 'What a delivery gets while the Redis server cannot be reached',
 			},
 			{
 				displayName: 'Remember Issues',
@@ -79,7 +124,15 @@ export const triggerProperties: INodeProperties[] = [
 				typeOptions: { minValue: 1, maxValue: MAX_REMEMBER_ISSUES, numberPrecision: 0 },
 				default: DEFAULT_REMEMBER_ISSUES,
 				description:
-					'How many issue IDs to remember so that a repeated delivery never starts the workflow twice. When full, the oldest is forgotten first.',
+					'How many issue IDs to remember (per trigger node, in this n8n or in Redis) so that a repeated delivery never starts the workflow twice. When full, the oldest is forgotten first.',
+			},
+			{
+				displayName: 'Severities',
+				name: 'severities',
+				type: 'multiOptions',
+				options: SEVERITIES.map((severity) => ({ name: severity, value: severity })),
+				default: [],
+				description: 'Severities that start the workflow; none selected means every severity',
 			},
 			{
 				displayName: 'Simplify',

@@ -1,11 +1,15 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-globals -- test code runs in Jest, not in n8n */
 import { UNAUTHORIZED_MESSAGE } from '../../lib/receive';
-import { issueKey, KEY_LENGTH, STATIC_DATA_KEY } from '../../lib/issueMemory';
+import { CLAIM_LEASE_MS, issueKey, KEY_LENGTH, STATIC_DATA_KEY } from '../../lib/issueMemory';
 import { issueEnvelope, sampleEnvelope } from '../helpers/samples';
 import { WebhookTriggerHost, type HostDelivery } from '../helpers/webhookHost';
 
 const SENT_VALUE = 'test-value-not-a-secret';
-const headerCredential = { key: 'X-ISPM-Key', value: SENT_VALUE, additionalParameters: '{"X-Tenant":"acme"}' };
+const headerCredential = {
+	key: 'X-ISPM-Key',
+	value: SENT_VALUE,
+	additionalParameters: '{"X-Tenant":"acme"}',
+};
 const goodHeaders = { 'X-ISPM-Key': SENT_VALUE, 'X-Tenant': 'acme' };
 
 const hosts: WebhookTriggerHost[] = [];
@@ -17,7 +21,7 @@ function host(
 ) {
 	const created = new WebhookTriggerHost(
 		{ authentication: 'headerAuth', issueTypes: [], options: {}, ...parameters },
-		credential,
+		{ apiKey: credential },
 		undefined,
 		workflowMs,
 	);
@@ -25,11 +29,14 @@ function host(
 	return created;
 }
 
-const delivery = (body: unknown, headers: Record<string, string> = goodHeaders): HostDelivery => ({ headers, body });
+const delivery = (body: unknown, headers: Record<string, string> = goodHeaders): HostDelivery => ({
+	headers,
+	body,
+});
 
 afterEach(async () => {
 	// Every test starts from a fresh process: no execution left running, no memory carried over.
-	for (const created of hosts.splice(0)) await created.restart();
+	for (const created of hosts.splice(0)) await created.close();
 });
 
 describe('ISPM Issue Trigger webhook()', () => {
@@ -42,7 +49,12 @@ describe('ISPM Issue Trigger webhook()', () => {
 		])('should answer 401 and start nothing for %s', async (_case, headers) => {
 			const trigger = host();
 			const answer = await trigger.deliver(delivery(sampleEnvelope(), headers));
-			expect(answer).toEqual({ status: 401, body: { error: UNAUTHORIZED_MESSAGE }, executionStarted: false });
+			expect(answer).toEqual({
+				status: 401,
+				body: { error: UNAUTHORIZED_MESSAGE },
+				headers: {},
+				executionStarted: false,
+			});
 			expect(JSON.stringify(answer)).not.toContain(SENT_VALUE);
 		});
 
@@ -53,22 +65,43 @@ describe('ISPM Issue Trigger webhook()', () => {
 		});
 
 		it('should answer 401 when the key comes as a header to a query trigger', async () => {
-			const trigger = host({ authentication: 'queryAuth' }, { key: 'clientToken', value: SENT_VALUE });
-			expect((await trigger.deliver({ headers: { clientToken: SENT_VALUE }, body: sampleEnvelope() })).status).toBe(401);
-			const accepted = await trigger.deliver({ query: { clientToken: SENT_VALUE }, body: sampleEnvelope() });
-			expect(accepted).toMatchObject({ status: 200, body: { status: 'accepted' }, executionStarted: true });
+			const trigger = host(
+				{ authentication: 'queryAuth' },
+				{ key: 'clientToken', value: SENT_VALUE },
+			);
+			expect(
+				(await trigger.deliver({ headers: { clientToken: SENT_VALUE }, body: sampleEnvelope() }))
+					.status,
+			).toBe(401);
+			const accepted = await trigger.deliver({
+				query: { clientToken: SENT_VALUE },
+				body: sampleEnvelope(),
+			});
+			expect(accepted).toMatchObject({
+				status: 200,
+				body: { status: 'accepted' },
+				executionStarted: true,
+			});
 		});
 
 		it('should match header names in any case', async () => {
-			const answer = await host().deliver(delivery(sampleEnvelope(), { 'x-ispm-key': SENT_VALUE, 'X-TENANT': 'acme' }));
+			const answer = await host().deliver(
+				delivery(sampleEnvelope(), { 'x-ispm-key': SENT_VALUE, 'X-TENANT': 'acme' }),
+			);
 			expect(answer.body).toMatchObject({ status: 'accepted' });
 		});
 
 		it('should answer 500 without starting anything when the credential has no API key', async () => {
-			const answer = await host({}, { key: 'X-ISPM-Key', value: '' }).deliver(delivery(sampleEnvelope(), {}));
+			const answer = await host({}, { key: 'X-ISPM-Key', value: '' }).deliver(
+				delivery(sampleEnvelope(), {}),
+			);
 			expect(answer).toEqual({
 				status: 500,
-				body: { error: 'The ISPM Issue Trigger is not configured: The ISPM credential has no Value (the API key)' },
+				body: {
+					error:
+						'The ISPM Issue Trigger is not configured: The ISPM credential has no Value (the API key)',
+				},
+				headers: {},
 				executionStarted: false,
 			});
 		});
@@ -92,6 +125,7 @@ describe('ISPM Issue Trigger webhook()', () => {
 						{ path: 'eventData.frameworks', message: 'expected an array of strings, got string' },
 					],
 				},
+				headers: {},
 				executionStarted: false,
 			});
 		});
@@ -110,10 +144,13 @@ describe('ISPM Issue Trigger webhook()', () => {
 
 	describe('filtering', () => {
 		it('should ignore event types other than issue.created', async () => {
-			const answer = await host().deliver(delivery({ ...sampleEnvelope(), type: 'issue.resolved' }));
+			const answer = await host().deliver(
+				delivery({ ...sampleEnvelope(), type: 'issue.resolved' }),
+			);
 			expect(answer).toEqual({
 				status: 200,
 				body: { status: 'ignored', reason: 'event type "issue.resolved" is not issue.created' },
+				headers: {},
 				executionStarted: false,
 			});
 		});
@@ -126,6 +163,7 @@ describe('ISPM Issue Trigger webhook()', () => {
 			expect(await trigger.deliver(delivery(sampleEnvelope()))).toEqual({
 				status: 200,
 				body: { status: 'ignored', reason: 'issue type "Unused Admin Account" is not selected' },
+				headers: {},
 				executionStarted: false,
 			});
 			for (const title of ['No MFA - Account', 'stale key -  service account', 'Dormant Account']) {
@@ -136,14 +174,20 @@ describe('ISPM Issue Trigger webhook()', () => {
 
 		it('should ignore severities that are not selected, and issues without one', async () => {
 			const trigger = host({ options: { severities: ['Critical', 'High'] } });
-			expect((await trigger.deliver(delivery(issueEnvelope('a', { severity: 'Low' })))).body).toEqual({
+			expect(
+				(await trigger.deliver(delivery(issueEnvelope('a', { severity: 'Low' })))).body,
+			).toEqual({
 				status: 'ignored',
 				reason: 'severity "Low" is not selected',
 			});
-			expect((await trigger.deliver(delivery(issueEnvelope('b', { severity: undefined })))).body).toMatchObject({
+			expect(
+				(await trigger.deliver(delivery(issueEnvelope('b', { severity: undefined })))).body,
+			).toMatchObject({
 				status: 'ignored',
 			});
-			expect((await trigger.deliver(delivery(issueEnvelope('c', { severity: 'high' })))).body).toMatchObject({
+			expect(
+				(await trigger.deliver(delivery(issueEnvelope('c', { severity: 'high' })))).body,
+			).toMatchObject({
 				status: 'accepted',
 			});
 		});
@@ -151,7 +195,9 @@ describe('ISPM Issue Trigger webhook()', () => {
 		it('should not remember an ignored issue', async () => {
 			const trigger = host({ issueTypes: ['No MFA - Account'] });
 			await trigger.deliver(delivery(issueEnvelope('x', { title: 'Unused Admin Account' })));
-			const accepted = await trigger.deliver(delivery(issueEnvelope('x', { title: 'No MFA - Account' })));
+			const accepted = await trigger.deliver(
+				delivery(issueEnvelope('x', { title: 'No MFA - Account' })),
+			);
 			expect(accepted.body).toMatchObject({ status: 'accepted' });
 		});
 	});
@@ -164,6 +210,7 @@ describe('ISPM Issue Trigger webhook()', () => {
 			expect(answer).toEqual({
 				status: 200,
 				body: { status: 'accepted', issueId: envelope.eventData.id, eventId: envelope.id },
+				headers: {},
 				executionStarted: true,
 			});
 			await trigger.idle();
@@ -194,7 +241,12 @@ describe('ISPM Issue Trigger webhook()', () => {
 			const trigger = host();
 			await trigger.deliver(delivery(issueEnvelope('A-1')));
 			const again = await trigger.deliver(delivery(issueEnvelope('A-1')));
-			expect(again).toEqual({ status: 200, body: { status: 'duplicate', issueId: 'A-1' }, executionStarted: false });
+			expect(again).toEqual({
+				status: 200,
+				body: { status: 'duplicate', issueId: 'A-1' },
+				headers: {},
+				executionStarted: false,
+			});
 			expect(trigger.executionCount).toBe(1);
 		});
 
@@ -203,8 +255,12 @@ describe('ISPM Issue Trigger webhook()', () => {
 			const answers = await Promise.all(
 				Array.from({ length: 50 }, () => trigger.deliver(delivery(issueEnvelope('same-issue')))),
 			);
-			expect(answers.filter((a) => (a.body as { status: string }).status === 'accepted')).toHaveLength(1);
-			expect(answers.filter((a) => (a.body as { status: string }).status === 'duplicate')).toHaveLength(49);
+			expect(
+				answers.filter((a) => (a.body as { status: string }).status === 'accepted'),
+			).toHaveLength(1);
+			expect(
+				answers.filter((a) => (a.body as { status: string }).status === 'duplicate'),
+			).toHaveLength(49);
 			await trigger.idle();
 			expect(trigger.executions).toHaveLength(1);
 		});
@@ -222,7 +278,8 @@ describe('ISPM Issue Trigger webhook()', () => {
 						return trigger.deliver(delivery(issueEnvelope(id)));
 					}),
 				);
-			const statuses = async () => (await deliverAll()).map((a) => (a.body as { status: string }).status);
+			const statuses = async () =>
+				(await deliverAll()).map((a) => (a.body as { status: string }).status);
 
 			expect(new Set(await statuses())).toEqual(new Set(['accepted']));
 			expect(new Set(await statuses())).toEqual(new Set(['duplicate']));
@@ -245,8 +302,12 @@ describe('ISPM Issue Trigger webhook()', () => {
 			await trigger.deliver(delivery(issueEnvelope('fast-B')));
 			await trigger.idle(); // B saved first, A last
 			await trigger.restart();
-			expect((await trigger.deliver(delivery(issueEnvelope('fast-B')))).body).toMatchObject({ status: 'duplicate' });
-			expect((await trigger.deliver(delivery(issueEnvelope('slow-A')))).body).toMatchObject({ status: 'duplicate' });
+			expect((await trigger.deliver(delivery(issueEnvelope('fast-B')))).body).toMatchObject({
+				status: 'duplicate',
+			});
+			expect((await trigger.deliver(delivery(issueEnvelope('slow-A')))).body).toMatchObject({
+				status: 'duplicate',
+			});
 		});
 
 		it('should forget the oldest issues beyond Remember Issues and keep the stored size flat', async () => {
@@ -260,13 +321,138 @@ describe('ISPM Issue Trigger webhook()', () => {
 			}
 			// Only the ring's `next` counter may change length (one digit to two).
 			expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
-			const stored = trigger.storedStaticData()['node:ISPM Issue Trigger'] as { seenIssues: { keys: string } };
+			const stored = trigger.storedStaticData()['node:ISPM Issue Trigger'] as {
+				seenIssues: { keys: string };
+			};
 			expect(stored.seenIssues.keys).toHaveLength(capacity * KEY_LENGTH);
 			await trigger.restart();
 			const oldest = await trigger.deliver(delivery(issueEnvelope('bounded-014')));
 			expect(oldest.body).toMatchObject({ status: 'accepted' });
 			const kept = await trigger.deliver(delivery(issueEnvelope('bounded-016')));
 			expect(kept.body).toMatchObject({ status: 'duplicate' });
+		});
+	});
+
+	describe('"accepted" only once the execution exists', () => {
+		it("should let n8n answer an accepted issue, with the trigger's body, after creating the execution", async () => {
+			const trigger = host();
+			const envelope = issueEnvelope('answered-by-n8n');
+			const answer = await trigger.deliver(delivery(envelope));
+			// The model answers only after it has created the execution, and sends "firstEntryJson" unless the
+			// node's webhook description makes n8n send webhookResponse.
+			expect(answer).toEqual({
+				status: 200,
+				body: { status: 'accepted', issueId: 'answered-by-n8n', eventId: envelope.id },
+				headers: {},
+				executionStarted: true,
+			});
+		});
+
+		it('should accept the retry when n8n could not create the execution, and start it once', async () => {
+			const trigger = host();
+			trigger.failExecutionCreation();
+			const failed = await trigger.deliver(delivery(issueEnvelope('db-down')));
+			expect(failed).toMatchObject({ status: 500, executionStarted: false });
+			const retry = await trigger.deliver(delivery(issueEnvelope('db-down')));
+			expect(retry.body).toMatchObject({ status: 'accepted' });
+			expect((await trigger.deliver(delivery(issueEnvelope('db-down')))).body).toMatchObject({
+				status: 'duplicate',
+			});
+			await trigger.idle();
+			expect(trigger.executions).toHaveLength(1);
+		});
+
+		it('should remember an issue whose sender hung up before n8n answered, once its execution runs', async () => {
+			const trigger = host();
+			await trigger.deliver(delivery(issueEnvelope('hung-up')), 'webhook', { hangUp: true });
+			await trigger.idle();
+			expect((await trigger.deliver(delivery(issueEnvelope('hung-up')))).body).toMatchObject({
+				status: 'duplicate',
+			});
+			expect(trigger.executions).toHaveLength(1);
+		});
+
+		it('should answer a copy that arrives while n8n still creates the execution once that is settled', async () => {
+			const trigger = host();
+			trigger.creationMs = 400;
+			const [first, copy] = await Promise.all([
+				trigger.deliver(delivery(issueEnvelope('slow-create'))),
+				trigger.deliver(delivery(issueEnvelope('slow-create'))),
+			]);
+			expect([first.body, copy.body]).toEqual(
+				expect.arrayContaining([
+					expect.objectContaining({ status: 'accepted' }),
+					{ status: 'duplicate', issueId: 'slow-create' },
+				]),
+			);
+		});
+
+		it('should answer 409 with Retry-After to a copy while the other delivery stays unsettled too long', async () => {
+			const trigger = host();
+			trigger.creationMs = 4500; // longer than a copy waits (PENDING_WAIT_MS)
+			const first = trigger.deliver(delivery(issueEnvelope('very-slow-create')));
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			const copy = await trigger.deliver(delivery(issueEnvelope('very-slow-create')));
+			expect(copy).toMatchObject({
+				status: 409,
+				body: { status: 'in_progress', issueId: 'very-slow-create' },
+				executionStarted: false,
+			});
+			const retryAfter = Number(copy.headers['retry-after']);
+			expect(retryAfter).toBeGreaterThanOrEqual(1);
+			expect(retryAfter).toBeLessThanOrEqual(CLAIM_LEASE_MS / 1000);
+			expect((await first).body).toMatchObject({ status: 'accepted' });
+			expect(
+				(await trigger.deliver(delivery(issueEnvelope('very-slow-create')))).body,
+			).toMatchObject({
+				status: 'duplicate',
+			});
+			await trigger.idle();
+			expect(trigger.executions).toHaveLength(1);
+		});
+	});
+
+	describe('crashes (SIGKILL) and n8n resuming executions at start-up', () => {
+		it('should not let a resumed execution overwrite the memory with the older copy it carries', async () => {
+			// 0.1.0 measured: after a crash, n8n resumed an execution created long before with its old static
+			// data; the trigger rebuilt its memory from it and saved 1 to 3 issues over the 72 to 79 saved.
+			const trigger = host({}, headerCredential, 5);
+			const early = issueEnvelope('created-before-the-others');
+			trigger.workflowDurations.push(0);
+			await trigger.deliver(delivery(early), 'webhook', { hangUp: true });
+			// Its execution is created (status new) with the static data of that moment, but not started yet:
+			// the crash comes before. Meanwhile other issues run and are saved.
+			const ids = Array.from({ length: 30 }, (_, i) => `ran-before-the-crash-${i}`);
+			for (const id of ids) await trigger.deliver(delivery(issueEnvelope(id)));
+			await trigger.crashAndRestart();
+			for (const id of ids) {
+				expect((await trigger.deliver(delivery(issueEnvelope(id)))).body).toMatchObject({
+					status: 'duplicate',
+				});
+			}
+			await trigger.idle();
+			// And once a delivery has merged the current memory, what the resumed execution ran is saved too.
+			await trigger.deliver(delivery(issueEnvelope('after-the-restart')));
+			await trigger.restart();
+			expect((await trigger.deliver(delivery(early))).body).toMatchObject({ status: 'duplicate' });
+			for (const id of [...ids, 'after-the-restart']) {
+				expect((await trigger.deliver(delivery(issueEnvelope(id)))).body).toMatchObject({
+					status: 'duplicate',
+				});
+			}
+		});
+
+		it('should accept again, after a crash, an issue whose execution was never created', async () => {
+			const trigger = host();
+			trigger.creationMs = 300;
+			const lost = trigger.deliver(delivery(issueEnvelope('never-created')));
+			await new Promise((resolve) => setTimeout(resolve, 50));
+			await trigger.crashAndRestart();
+			void lost;
+			// The claim lived in the dead process only.
+			expect((await trigger.deliver(delivery(issueEnvelope('never-created')))).body).toMatchObject({
+				status: 'accepted',
+			});
 		});
 	});
 
@@ -288,10 +474,14 @@ describe('ISPM Issue Trigger webhook()', () => {
 			await trigger.deliver(delivery(sampleEnvelope()));
 			await trigger.idle();
 			const stored = trigger.database;
-			expect((await trigger.deliver(delivery(sampleEnvelope()), 'manual')).body).toMatchObject({ status: 'accepted' });
+			expect((await trigger.deliver(delivery(sampleEnvelope()), 'manual')).body).toMatchObject({
+				status: 'accepted',
+			});
 			await trigger.idle();
 			expect(trigger.database).toBe(stored);
-			expect((await trigger.deliver(delivery(sampleEnvelope()))).body).toMatchObject({ status: 'duplicate' });
+			expect((await trigger.deliver(delivery(sampleEnvelope()))).body).toMatchObject({
+				status: 'duplicate',
+			});
 		});
 	});
 
