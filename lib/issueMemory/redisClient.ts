@@ -170,6 +170,9 @@ export async function sharedRedisClient(
 	log: RedisConnectionLog,
 ): Promise<Redis> {
 	const options = redisOptions(credential);
+	// Loaded before the map is looked at: from here to `set`, nothing awaits, so concurrent first
+	// deliveries cannot each create (and leak) a client.
+	const RedisClient = await loadRedisClass();
 	const fingerprint = createHash('sha256')
 		.update(JSON.stringify(withDefaults(credential)))
 		.digest('hex');
@@ -179,7 +182,6 @@ export async function sharedRedisClient(
 		shared = undefined;
 	}
 	if (!shared) {
-		const RedisClient = await loadRedisClass();
 		const created: SharedClient = { fingerprint, client: new RedisClient(options) };
 		// Logged once when the connection is lost (or never made) and once when it is back.
 		let down = false;

@@ -15,6 +15,7 @@ import {
 	KeyRing,
 	redisKeys,
 	RedisIssueStore,
+	redisOptions,
 	sharedRedisClient,
 	testRedisConnection,
 	type ClaimOutcome,
@@ -47,8 +48,13 @@ afterAll(async () => {
 	await redis.close();
 });
 
+/** A client as the memory configures it (bounded waits, no retries queued), connected. */
 function newClient(): Redis {
-	const client = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: false });
+	const client = new Redis({
+		...redisOptions(credential()),
+		lazyConnect: false,
+		enableOfflineQueue: true,
+	});
 	clients.push(client);
 	return client;
 }
@@ -164,6 +170,16 @@ describe('sharedRedisClient', () => {
 		expect(await sharedRedisClient('cred-1', credential(), log)).toBe(first);
 		const changed = await sharedRedisClient('cred-1', { ...credential(), database: 1 }, log);
 		expect(changed).not.toBe(first);
+	});
+
+	it('should create one client for deliveries that arrive together before any client exists', async () => {
+		const all = await Promise.all(
+			Array.from(
+				{ length: 10 },
+				async () => await sharedRedisClient('cred-burst', credential(), log),
+			),
+		);
+		expect(new Set(all).size).toBe(1);
 	});
 
 	it('should fail plainly while Redis is down and work again after it restarts', async () => {
