@@ -10,10 +10,8 @@
 //   npm run test:all -- --skip=test:ui,test:compat
 //   npm run test:all -- --only=lint,build
 //   TEST_ALL_SKIP=test:ui npm run test:all      the same as --skip (handy in CI)
-import { spawn } from 'node:child_process';
-
-import { ensureDevDependenciesOrExit, ROOT } from './ensure-deps.mjs';
-import { childNpmEnv } from './runtime.mjs';
+import { ensureDevDependenciesOrExit } from './ensure-deps.mjs';
+import { bold, duration, runNpmScript } from './steps.mjs';
 
 /** The steps, in the order they run: [npm script, what it proves]. */
 const STEPS = [
@@ -25,13 +23,6 @@ const STEPS = [
 	['test:ui', 'browser tests of the editor'],
 	['test:compat', 'end-to-end suite on the oldest and newest supported n8n lines'],
 ];
-
-const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-
-function duration(ms) {
-	const s = Math.round(ms / 1000);
-	return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-}
 
 function listOption(name) {
 	const prefix = `--${name}=`;
@@ -62,28 +53,6 @@ function selectSteps() {
 	);
 }
 
-function runScript(script) {
-	return new Promise((resolve) => {
-		const child = spawn('npm', ['run', script], {
-			cwd: ROOT,
-			env: childNpmEnv(),
-			stdio: 'inherit',
-		});
-		const forward = (signal) => child.kill(signal);
-		process.on('SIGINT', forward);
-		process.on('SIGTERM', forward);
-		child.on('exit', (code, signal) => {
-			process.off('SIGINT', forward);
-			process.off('SIGTERM', forward);
-			resolve(code ?? (signal ? 128 + 15 : 1));
-		});
-		child.on('error', (error) => {
-			process.stderr.write(`could not start npm: ${error.message}\n`);
-			resolve(127);
-		});
-	});
-}
-
 async function main() {
 	let steps;
 	try {
@@ -101,7 +70,7 @@ async function main() {
 			`\n${bold(`[${index + 1}/${steps.length}] ${script}`)}: ${what} (npm run ${script})\n`,
 		);
 		const stepStarted = Date.now();
-		const code = await runScript(script);
+		const code = await runNpmScript(script);
 		const took = duration(Date.now() - stepStarted);
 		done.push([script, code === 0 ? 'passed' : `FAILED (exit code ${code})`, took]);
 		if (code !== 0) {
