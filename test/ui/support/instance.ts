@@ -56,43 +56,13 @@ function makeOwner(): Owner {
 	};
 }
 
-async function restJson(
-	baseUrl: string,
-	method: string,
-	path: string,
-	body?: unknown,
-): Promise<{ status: number; body: unknown; text: string }> {
-	const response = await fetch(`${baseUrl}${path}`, {
-		method,
-		headers: body === undefined ? {} : { 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
-		signal: AbortSignal.timeout(30_000),
-	});
-	const text = await response.text();
-	let parsed: unknown = text;
-	try {
-		parsed = JSON.parse(text);
-	} catch {
-		// not JSON
-	}
-	return { status: response.status, body: parsed, text };
-}
-
 /**
  * Creates the instance owner with n8n's own endpoint (POST /rest/owner/setup, OwnerSetupRequestDto in
  * n8n 2.40: email, firstName, lastName, password of 8–64 characters with a digit and an upper-case letter)
- * and checks that the owner can log in (POST /rest/login: emailOrLdapLoginId, password).
+ * and checks that the owner can log in (scripts/n8n-instance.cjs ownerSession).
  */
 export async function setUpOwner(baseUrl: string, owner: Owner): Promise<void> {
-	const setup = await restJson(baseUrl, 'POST', '/rest/owner/setup', owner);
-	if (setup.status !== 200)
-		throw new Error(`owner setup answered ${setup.status}: ${setup.text.slice(0, 500)}`);
-	const login = await restJson(baseUrl, 'POST', '/rest/login', {
-		emailOrLdapLoginId: owner.email,
-		password: owner.password,
-	});
-	if (login.status !== 200)
-		throw new Error(`owner login answered ${login.status}: ${login.text.slice(0, 500)}`);
+	await instance.ownerSession(baseUrl, owner);
 }
 
 export async function bootN8n(): Promise<UiInstance> {
