@@ -190,9 +190,30 @@ function importWorkflows(runtime, env, fileOrDir, options) {
 	return n8nCli(runtime, env, args, options);
 }
 
-/** Publishes (activates) a workflow so its production webhooks are served on the next start. */
+/**
+ * The n8n release line a runtime runs (1 or 2): `runtime.n8nVersion` as provisioned, else the version in
+ * n8n's own package.json. The lines differ in how workflows are activated (n8n 2.x "publishes" them) and in
+ * when n8n is ready to serve them (see startN8n).
+ */
+function n8nMajor(runtime) {
+	const version =
+		runtime.n8nVersion ||
+		JSON.parse(
+			fs.readFileSync(path.join(runtime.n8nDir, 'node_modules', 'n8n', 'package.json'), 'utf8'),
+		).version;
+	return Number(String(version).split('.')[0]);
+}
+
+/**
+ * Publishes (activates) a workflow so its production webhooks are served on the next start: n8n 2.x's
+ * `publish:workflow`; n8n 1.x has no such command and activates with `update:workflow --active=true`.
+ */
 function publishWorkflow(runtime, env, id, options) {
-	return n8nCli(runtime, env, ['publish:workflow', `--id=${id}`], options);
+	const args =
+		n8nMajor(runtime) >= 2
+			? ['publish:workflow', `--id=${id}`]
+			: ['update:workflow', `--id=${id}`, '--active=true'];
+	return n8nCli(runtime, env, args, options);
 }
 
 /**
@@ -202,15 +223,87 @@ function publishWorkflow(runtime, env, id, options) {
 async function publishWorkflows(runtime, env, ids) {
 	for (const id of ids) publishWorkflow(runtime, env, id);
 	if (ids.length === 0) return;
+	// n8n 2.x marks a published workflow by its active version; 1.x by its `active` flag.
+	const activeColumn = n8nMajor(runtime) >= 2 ? 'activeVersionId IS NOT NULL' : 'active = 1';
 	const rows = await queryDb(
 		runtime,
 		env.N8N_USER_FOLDER,
-		`SELECT id FROM workflow_entity WHERE activeVersionId IS NOT NULL AND id IN (${ids.map(() => '?').join(',')})`,
+		`SELECT id FROM workflow_entity WHERE ${activeColumn} AND id IN (${ids.map(() => '?').join(',')})`,
 		ids,
 	);
 	const published = new Set(rows.map((r) => r.id));
 	const missing = ids.filter((id) => !published.has(id));
 	if (missing.length) throw new Error(`n8n did not publish workflow(s) ${missing.join(', ')}`);
+}
+
+/**
+ * A signed-in REST session of n8n's owner, for what only a signed-in user can do (run a workflow by hand,
+ * see data tables). `owner`: { email, password, firstName, lastName }. n8n lets the owner account be
+ * created once (`POST /rest/owner/setup`, same on n8n 1.x and 2.x); with `create: false` it signs in to an
+ * existing one.
+ * @returns {Promise<{ request(method: string, path: string, body?: unknown): Promise<{ status: number, body: unknown, text: string }> }>}
+ */
+async function ownerSession(baseUrl, owner, { create = true } = {}) {
+	const call = async (method, urlPath, body, cookie) => {
+		const response = await fetch(`${baseUrl}${urlPath}`, {
+			method,
+			headers: {
+				...(body === undefined ? {} : { 'content-type': 'application/json' }),
+				...(cookie ? { cookie } : {}),
+				'browser-id': 'n8n-nodes-ispm-scripts',
+			},
+			body: body === undefined ? undefined : JSON.stringify(body),
+			signal: AbortSignal.timeout(60000),
+		});
+		const text = await response.text();
+		let parsed = text;
+		try {
+			parsed = JSON.parse(text);
+		} catch {
+			// not JSON
+		}
+		return { status: response.status, body: parsed, text, headers: response.headers };
+	};
+	if (create) {
+		const setup = await call('POST', '/rest/owner/setup', owner);
+		if (setup.status !== 200)
+			throw new Error(`owner setup answered ${setup.status}: ${setup.text.slice(0, 500)}`);
+	}
+	const login = await call('POST', '/rest/login', {
+		emailOrLdapLoginId: owner.email,
+		email: owner.email,
+		password: owner.password,
+	});
+	if (login.status !== 200)
+		throw new Error(`owner login answered ${login.status}: ${login.text.slice(0, 500)}`);
+	const cookie = (login.headers.get('set-cookie') || '').split(';')[0];
+	return {
+		request: async (method, urlPath, body) => {
+			const { status, body: parsed, text } = await call(method, urlPath, body, cookie);
+			return { status, body: parsed, text };
+		},
+	};
+}
+
+/**
+ * Runs a workflow the way "Execute workflow" in the editor does, starting from the trigger named
+ * `triggerName`, and resolves with the execution id (the run goes on in n8n). The body carries what
+ * n8n 1.x reads (`workflowData`) and what 2.x reads (`triggerToStartFrom`); each ignores the other.
+ */
+async function runWorkflowManually(session, workflowId, triggerName) {
+	const workflow = await session.request('GET', `/rest/workflows/${workflowId}`);
+	if (workflow.status !== 200)
+		throw new Error(`GET workflow ${workflowId} answered ${workflow.status}: ${workflow.text}`);
+	const run = await session.request('POST', `/rest/workflows/${workflowId}/run`, {
+		workflowData: workflow.body.data,
+		triggerToStartFrom: { name: triggerName },
+	});
+	const executionId = run.body?.data?.executionId;
+	if (run.status !== 200 || !executionId)
+		throw new Error(
+			`running workflow ${workflowId} answered ${run.status}: ${run.text.slice(0, 500)}`,
+		);
+	return String(executionId);
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
@@ -277,13 +370,17 @@ async function startN8n({
 	onSpawn,
 }) {
 	const userFolder = env.N8N_USER_FOLDER;
+	// What n8n printed since this start (n8n 1.x reports which workflows it activated only there).
+	let readOutput;
 	let stdio;
 	let fd;
 	if (output === 'inherit') {
-		stdio = ['ignore', 'inherit', 'inherit'];
+		stdio = ['ignore', 'pipe', 'pipe'];
 	} else {
+		const offset = fs.existsSync(output) ? fs.statSync(output).size : 0;
 		fd = fs.openSync(output, 'a');
 		stdio = ['ignore', fd, fd];
+		readOutput = () => readFrom(output, offset);
 	}
 	const child = spawn(runtime.node, [runtime.n8nBin, 'start'], {
 		env,
@@ -292,6 +389,16 @@ async function startN8n({
 		detached,
 	});
 	if (fd !== undefined) fs.closeSync(fd);
+	if (output === 'inherit') {
+		let printed = '';
+		const passOn = (target) => (chunk) => {
+			target.write(chunk);
+			if (printed.length < STARTUP_OUTPUT_LIMIT) printed += chunk;
+		};
+		child.stdout.on('data', passOn(process.stdout));
+		child.stderr.on('data', passOn(process.stderr));
+		readOutput = () => printed;
+	}
 	if (onSpawn) onSpawn(child);
 	let exited = null;
 	child.on('exit', (code, signal) => {
@@ -316,13 +423,17 @@ async function startN8n({
 		await sleep(500);
 	}
 	let publications = null;
-	if (waitForWorkflows && (await hasPublicationTables(runtime, userFolder))) {
-		publications = await waitForPublications(
+	const remaining = Math.max(deadline - Date.now(), 60000);
+	if (waitForWorkflows && n8nMajor(runtime) < 2) {
+		publications = await waitForStartupActivations(
 			runtime,
 			userFolder,
-			Math.max(deadline - Date.now(), 60000),
+			readOutput,
+			remaining,
 			() => exited,
 		);
+	} else if (waitForWorkflows && (await hasPublicationTables(runtime, userFolder))) {
+		publications = await waitForPublications(runtime, userFolder, remaining, () => exited);
 	}
 	return {
 		child,
@@ -332,6 +443,68 @@ async function startN8n({
 		publications,
 		stop: (opts) => stopN8n(child, opts),
 	};
+}
+
+/** How much of n8n's console output startN8n keeps to read its startup report from. */
+const STARTUP_OUTPUT_LIMIT = 1024 * 1024;
+
+/**
+ * n8n 1.x answers /healthz/readiness before it activates the active workflows, and keeps no record of the
+ * outcome in its database: it prints `Activated workflow "<name>" (ID: <id>)` or `Issue on initial
+ * workflow activation try of "<name>" (ID: <id>)` for each, then `Editor is now accessible via`. Waits for
+ * that line and resolves with the outcome of each active workflow, in the shape waitForPublications gives.
+ */
+async function waitForStartupActivations(runtime, userFolder, readOutput, timeoutMs, hasExited) {
+	const deadline = Date.now() + timeoutMs;
+	let text = readOutput();
+	while (!text.includes('Editor is now accessible via')) {
+		if (hasExited()) throw new Error('n8n exited while activating its active workflows');
+		if (Date.now() > deadline)
+			throw new Error(`n8n did not finish activating its workflows within ${timeoutMs} ms`);
+		await sleep(300);
+		text = readOutput();
+	}
+	const idsAfter = (prefix) =>
+		new Set(
+			[...text.matchAll(new RegExp(`${prefix} ".*" \\(ID: ([^)\\s]+)\\)`, 'g'))].map((m) => m[1]),
+		);
+	const activated = idsAfter('Activated workflow');
+	const failed = idsAfter('Issue on initial workflow activation try of');
+	const active = await queryDb(
+		runtime,
+		userFolder,
+		'SELECT id, name FROM workflow_entity WHERE active = 1 ORDER BY id',
+	);
+	return active.map((w) => {
+		const ok = activated.has(w.id) && !failed.has(w.id);
+		return {
+			workflowId: w.id,
+			name: w.name,
+			status: ok ? 'completed' : 'failed',
+			errorMessage: ok
+				? null
+				: failed.has(w.id)
+					? 'n8n could not activate it (its log says why)'
+					: 'n8n did not report activating it',
+		};
+	});
+}
+
+function readFrom(file, offset) {
+	try {
+		const fdIn = fs.openSync(file, 'r');
+		try {
+			const size = fs.fstatSync(fdIn).size;
+			const length = Math.min(Math.max(size - offset, 0), STARTUP_OUTPUT_LIMIT);
+			const buffer = Buffer.alloc(length);
+			fs.readSync(fdIn, buffer, 0, length, offset);
+			return buffer.toString('utf8');
+		} finally {
+			fs.closeSync(fdIn);
+		}
+	} catch {
+		return '';
+	}
 }
 
 /** Whether this n8n has the workflow publication service's tables (n8n 2.x), so activation can be awaited. */
@@ -447,11 +620,23 @@ const { DatabaseSync } = require('node:sqlite');
 let input = '';
 process.stdin.on('data', (c) => (input += c));
 process.stdin.on('end', () => {
-	const { file, sql, params } = JSON.parse(input);
+	const { file, statements } = JSON.parse(input);
 	const db = new DatabaseSync(file);
 	try {
 		db.exec('PRAGMA busy_timeout = 10000');
-		const rows = db.prepare(sql).all(...params);
+		let rows = [];
+		if (statements.length === 1) {
+			rows = db.prepare(statements[0].sql).all(...statements[0].params);
+		} else {
+			db.exec('BEGIN IMMEDIATE');
+			try {
+				for (const { sql, params } of statements) rows = db.prepare(sql).all(...params);
+				db.exec('COMMIT');
+			} catch (error) {
+				db.exec('ROLLBACK');
+				throw error;
+			}
+		}
 		process.stdout.write(JSON.stringify(rows, (k, v) => (typeof v === 'bigint' ? Number(v) : v)));
 	} finally {
 		db.close();
@@ -463,11 +648,7 @@ function databaseFile(userFolder) {
 	return path.join(userFolder, '.n8n', 'database.sqlite');
 }
 
-/**
- * Runs one SQL statement against n8n's SQLite database (works while n8n runs) and resolves with its rows.
- * Uses Node 24's built-in node:sqlite in a child process, so the caller may run on any Node version.
- */
-function queryDb(runtime, userFolder, sql, params = []) {
+function runSql(runtime, userFolder, statements) {
 	return new Promise((resolve, reject) => {
 		const child = spawn(runtime.node, ['--no-warnings', '-e', QUERY_SCRIPT], {
 			stdio: ['pipe', 'pipe', 'pipe'],
@@ -478,16 +659,38 @@ function queryDb(runtime, userFolder, sql, params = []) {
 		child.stderr.on('data', (c) => (err += c));
 		child.on('error', reject);
 		child.on('close', (code) => {
-			if (code !== 0)
+			if (code !== 0) {
+				const sql = statements.map((s) => s.sql).join(';\n');
 				return reject(new Error(`SQLite query failed (${code}): ${err.trim()}\n${sql}`));
+			}
 			try {
 				resolve(JSON.parse(out));
 			} catch (error) {
 				reject(error);
 			}
 		});
-		child.stdin.end(JSON.stringify({ file: databaseFile(userFolder), sql, params }));
+		child.stdin.end(JSON.stringify({ file: databaseFile(userFolder), statements }));
 	});
+}
+
+/**
+ * Runs one SQL statement against n8n's SQLite database (works while n8n runs) and resolves with its rows.
+ * Uses Node 24's built-in node:sqlite in a child process, so the caller may run on any Node version.
+ */
+function queryDb(runtime, userFolder, sql, params = []) {
+	return runSql(runtime, userFolder, [{ sql, params }]);
+}
+
+/**
+ * Runs several statements in one transaction (all or nothing); resolves with the rows of the last one.
+ * @param {Array<{ sql: string, params?: unknown[] }>} statements
+ */
+function transactDb(runtime, userFolder, statements) {
+	return runSql(
+		runtime,
+		userFolder,
+		statements.map(({ sql, params = [] }) => ({ sql, params })),
+	);
 }
 
 /** Workflow files in a folder: *.json whose content is a workflow (has a `nodes` array). */
@@ -519,6 +722,9 @@ module.exports = {
 	importWorkflows,
 	publishWorkflow,
 	publishWorkflows,
+	n8nMajor,
+	ownerSession,
+	runWorkflowManually,
 	getFreePort,
 	startN8n,
 	stopN8n,
@@ -526,6 +732,7 @@ module.exports = {
 	isN8nProcess,
 	databaseFile,
 	queryDb,
+	transactDb,
 	waitForPublications,
 	workflowFiles,
 	sleep,

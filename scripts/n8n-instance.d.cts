@@ -8,6 +8,23 @@ export interface Runtime {
 	n8nBin: string;
 	/** Folder holding node_modules/n8n. */
 	n8nDir: string;
+	/** The n8n version installed there, e.g. 2.40.7. */
+	n8nVersion: string;
+}
+
+export interface OwnerAccount {
+	email: string;
+	password: string;
+	firstName: string;
+	lastName: string;
+}
+
+export interface RestSession {
+	request(
+		method: string,
+		path: string,
+		body?: unknown,
+	): Promise<{ status: number; body: unknown; text: string }>;
 }
 
 export interface Publication {
@@ -75,6 +92,17 @@ export declare function publishWorkflows(
 	env: NodeJS.ProcessEnv,
 	ids: string[],
 ): Promise<void>;
+export declare function n8nMajor(runtime: Runtime): number;
+export declare function ownerSession(
+	baseUrl: string,
+	owner: OwnerAccount,
+	options?: { create?: boolean },
+): Promise<RestSession>;
+export declare function runWorkflowManually(
+	session: RestSession,
+	workflowId: string,
+	triggerName: string,
+): Promise<string>;
 export declare function getFreePort(): Promise<number>;
 export declare function startN8n(options: {
 	runtime: Runtime;
@@ -105,6 +133,11 @@ export declare function queryDb<T = Record<string, unknown>>(
 	userFolder: string,
 	sql: string,
 	params?: Array<string | number | null>,
+): Promise<T[]>;
+export declare function transactDb<T = Record<string, unknown>>(
+	runtime: Runtime,
+	userFolder: string,
+	statements: Array<{ sql: string; params?: Array<string | number | null> }>,
 ): Promise<T[]>;
 export declare function workflowFiles(dir: string): string[];
 export declare function sleep(ms: number): Promise<void>;

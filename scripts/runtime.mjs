@@ -90,7 +90,7 @@ function tail(file, lines = 40) {
  * Runs a command with its output appended to `logFile`; prints a line every 30 s so a long step is visibly
  * alive. Rejects with the end of the log when it fails.
  */
-function runLogged(what, cmd, args, { cwd, env, logFile }) {
+export function runLogged(what, cmd, args, { cwd, env, logFile }) {
 	const started = Date.now();
 	log(`${what} ...`);
 	const fd = openSync(logFile, 'a');
@@ -135,7 +135,7 @@ function pidAlive(pid) {
  * started at the same time (e.g. `npm start` while a test suite installs) waits instead of clobbering it. A
  * lock whose holder is gone is taken over.
  */
-async function withLock(target, work) {
+export async function withLock(target, work) {
 	mkdirSync(dirname(target), { recursive: true });
 	const lock = `${target}.lock`;
 	let announced = false;

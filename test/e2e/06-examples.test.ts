@@ -1,77 +1,88 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- end-to-end test code: runs in Jest and drives a real n8n from outside */
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
  * The example workflows in examples/ (imported and published by the global setup exactly as `npm start`
- * does) activate without errors, their ISPM triggers are served, and the remediation example routes
- * issues by title.
+ * does, with demo keys generated for the run) activate without errors, their ISPM triggers are served,
+ * the remediation example routes issues by title, and the health check tells a healthy receiver from a
+ * failing one.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-import { TRIGGER_TYPE, makeIssue } from './fixtures';
+import * as examples from '../../scripts/examples.cjs';
+import * as instance from '../../scripts/n8n-instance.cjs';
+import { SINK_PATHS, TRIGGER_TYPE, makeIssue } from './fixtures';
 import {
 	executionOutputs,
+	executionRuns,
 	executions,
 	httpPost,
 	readState,
+	runManually,
 	settledExecutions,
+	sink,
 	webhookUrl,
 } from './harness';
 
-const examplesDir = join(__dirname, '..', '..', 'examples');
+const example = (id: string) => {
+	const found = examples.exampleWorkflows().find(({ workflow }) => workflow.id === id);
+	if (!found) throw new Error(`no example workflow ${id}`);
+	return found.workflow;
+};
 
-interface ExampleWorkflow {
-	id: string;
-	name: string;
-	nodes: Array<{
-		name: string;
-		type: string;
-		webhookId?: string;
-		parameters: Record<string, unknown>;
-		credentials?: Record<string, { id: string }>;
-	}>;
-}
+const REMEDIATION = example('IspmExRemediate1');
+const FORWARD = example('IspmExForward001');
+const HEALTH = example('IspmExHealthChk1');
 
-interface DemoCredential {
-	id: string;
-	type: string;
-	data: Record<string, string>;
-}
-
-const example = (file: string) =>
-	JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) as ExampleWorkflow;
-const demoCredentials = JSON.parse(
-	readFileSync(join(examplesDir, 'demo-credentials.json'), 'utf8'),
-) as DemoCredential[];
-
-const REMEDIATION = example('remediate-by-issue-type.json');
-const FORWARD = example('forward-new-issues.json');
-const HEALTH = example('scheduled-health-check.json');
-
-function triggerOf(workflow: ExampleWorkflow) {
+/** An example's trigger with the key this run generated for its demo credential. */
+function triggerOf(workflow: examples.ExampleWorkflow) {
 	const trigger = workflow.nodes.find((n) => n.type === TRIGGER_TYPE);
 	if (!trigger?.webhookId) throw new Error(`${workflow.name} has no ISPM trigger with a webhookId`);
 	const [credentialRef] = Object.values(trigger.credentials ?? {});
-	const credential = demoCredentials.find((c) => c.id === credentialRef?.id);
+	const credential = examples
+		.demoCredentials(readState().demoKeys)
+		.find((c) => c.id === credentialRef?.id);
 	if (!credential)
 		throw new Error(`${workflow.name}: demo credential ${credentialRef?.id} is missing`);
 	return { webhookId: trigger.webhookId, key: credential.data.key, value: credential.data.value };
 }
 
+const ticketingRequests = async () =>
+	(await sink.requests()).filter((r) => r.path === SINK_PATHS.ticketing);
+
 describe('example workflows', () => {
-	test('all three are imported, published and activated without errors', () => {
-		const { exampleWorkflowIds, publications } = readState();
-		expect(exampleWorkflowIds.sort()).toEqual([REMEDIATION.id, FORWARD.id, HEALTH.id].sort());
+	test('every example with a trigger is imported, published and activated without errors', () => {
+		const { exampleWorkflowIds, publications, runtime } = readState();
+		const major = instance.n8nMajor(runtime);
+		const expected = examples
+			.exampleWorkflows()
+			.map(({ workflow }) => workflow)
+			.filter((w) => examples.runsOn(w, major));
+		expect([...exampleWorkflowIds].sort()).toEqual(expected.map((w) => w.id).sort());
+		const activatable = expected.filter((w) => examples.isActivatable(w)).map((w) => w.id);
+		expect(activatable).toEqual(expect.arrayContaining([REMEDIATION.id, FORWARD.id, HEALTH.id]));
 		expect(publications).not.toBeNull();
-		const examples = (publications ?? []).filter((p) => exampleWorkflowIds.includes(p.workflowId));
+		const published = (publications ?? []).filter((p) => exampleWorkflowIds.includes(p.workflowId));
 		expect(
-			examples
+			published
 				.map(({ workflowId, status, errorMessage }) => ({ workflowId, status, errorMessage }))
 				.sort((a, b) => a.workflowId.localeCompare(b.workflowId)),
 		).toEqual(
-			exampleWorkflowIds
+			activatable
 				.sort()
 				.map((workflowId) => ({ workflowId, status: 'completed', errorMessage: null })),
 		);
+	});
+
+	test('no example calls a host that can exist: every URL in the examples and their credentials is on .invalid', () => {
+		const urls = examples
+			.exampleWorkflows()
+			.flatMap(({ workflow }) => JSON.stringify(workflow).match(/https?:\/\/[^\s"'`)\\]+/g) ?? []);
+		const credentialUrls = examples
+			.demoCredentials(readState().demoKeys)
+			.map((c) => c.data.webhookUrl)
+			.filter(Boolean);
+		const hosts = [...urls, ...credentialUrls].map(
+			(url) => new URL(url.replace(/\{\{.*$/, '')).hostname,
+		);
+		expect(hosts.length).toBeGreaterThan(0);
+		expect(hosts.filter((host) => !host.endsWith('.invalid'))).toEqual([]);
 	});
 
 	test('their ISPM triggers are served: 401 without the key (not 404)', async () => {
@@ -122,5 +133,37 @@ describe('example workflows', () => {
 			const ran = branches.filter((node) => node in outputs);
 			expect({ title, ran }).toEqual({ title, ran: [expectedNode] });
 		}
+	});
+
+	test('health-check example: a receiver that accepts the test message takes the "Receiver healthy" branch', async () => {
+		const before = (await ticketingRequests()).length;
+		const run = await runManually(HEALTH.id, 'Every hour');
+		expect(run.status).toBe('success');
+		const runs = await executionRuns(run.id);
+		expect(Object.keys(runs)).toEqual(
+			expect.arrayContaining(['Send ISPM test message', 'Accepted?', 'Receiver healthy']),
+		);
+		expect(Object.keys(runs)).not.toContain('Alert: receiver unreachable');
+		const sent = (await ticketingRequests()).slice(before);
+		expect(sent).toHaveLength(1);
+		expect(sent[0].body).toMatchObject({ type: expect.any(String), eventData: expect.any(Object) });
+	});
+
+	test('health-check example: a receiver that keeps failing raises the alert, which goes to a host that cannot exist', async () => {
+		await sink.script(SINK_PATHS.ticketing, 503, 2);
+		const before = (await ticketingRequests()).length;
+		const run = await runManually(HEALTH.id, 'Every hour');
+		const runs = await executionRuns(run.id);
+		expect(Object.keys(runs)).not.toContain('Receiver healthy');
+		expect(runs['Send ISPM test message'].outputs[0]).toEqual([
+			expect.objectContaining({ statusCode: 503, attempts: 2 }),
+		]);
+		// The alert really ran, and failed because its placeholder host (chat.example.invalid) does not
+		// exist: n8n stores only its summary of that error ("… incorrect host (domain) value").
+		expect(runs['Alert: receiver unreachable']?.error).toMatch(/ENOTFOUND|incorrect host/);
+		expect(run.status).toBe('error');
+		expect((await ticketingRequests()).slice(before).map((r) => r.answeredStatus)).toEqual([
+			503, 503,
+		]);
 	});
 });

@@ -45,7 +45,12 @@ export const KEY_NAMES = {
 	sinkQueryExtra: 'region',
 } as const;
 
-export const SINK_PATHS = { header: '/hook/header', query: '/hook/query' } as const;
+export const SINK_PATHS = {
+	header: '/hook/header',
+	query: '/hook/query',
+	/** Where the examples' ticketing credential points during the suite. */
+	ticketing: '/hook/ticketing',
+} as const;
 
 function secret(label: string): string {
 	return `e2e${label}${randomBytes(16).toString('hex')}`;

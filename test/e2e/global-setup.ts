@@ -11,11 +11,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import * as examples from '../../scripts/examples.cjs';
 import * as instance from '../../scripts/n8n-instance.cjs';
 import {
 	e2eCredentials,
 	e2eWorkflows,
 	makeSecrets,
+	SINK_PATHS,
 	TRIGGER_TYPE,
 	type CredentialExport,
 } from './fixtures';
@@ -23,6 +25,9 @@ import { startSinkServer } from './sink-server';
 import { STATE_ENV, writeState, type E2eState } from './state';
 
 const log = (message: string) => process.stderr.write(`[e2e] ${message}\n`);
+
+/** The examples' ticketing credential: the suite points it at the sink. */
+const DEMO_TICKETING_CREDENTIAL = 'IspmDemoCredTkt1';
 
 declare global {
 	var __ISPM_E2E_SINK__: { close(): Promise<void> } | undefined;
@@ -90,15 +95,17 @@ async function setUp(): Promise<void> {
 		extra: envExtra,
 	});
 
-	// Credentials: the run's own (fresh random keys) plus the examples' demo credentials.
+	// Credentials: the run's own (fresh random keys) plus the examples' demo credentials, with demo keys
+	// generated for this user folder as `npm start` does, and the ticketing endpoint of the examples
+	// pointed at the sink so that their deliveries can be observed.
 	const secrets = makeSecrets();
-	const credentials: CredentialExport[] = e2eCredentials(secrets, sink.url);
-	const demoCredentialsFile = join(root, 'examples', 'demo-credentials.json');
-	if (existsSync(demoCredentialsFile)) {
-		credentials.push(
-			...(JSON.parse(readFileSync(demoCredentialsFile, 'utf8')) as CredentialExport[]),
-		);
-	}
+	const demoKeys = examples.demoKeys(userFolder);
+	const credentials: CredentialExport[] = [
+		...e2eCredentials(secrets, sink.url),
+		...examples.demoCredentials(demoKeys, {
+			[DEMO_TICKETING_CREDENTIAL]: { webhookUrl: `${sink.url}${SINK_PATHS.ticketing}` },
+		}),
+	];
 	const credentialsFile = join(importDir, 'credentials.json');
 	writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
 	log(`importing ${credentials.length} credentials`);
@@ -107,6 +114,11 @@ async function setUp(): Promise<void> {
 	} finally {
 		rmSync(credentialsFile, { force: true });
 	}
+
+	// The issue queue's data table, created the way `npm start` creates it.
+	const n8nMajor = instance.n8nMajor(runtime);
+	const issueTable = await examples.ensureIssueTable(runtime, userFolder);
+	log(`n8n ${runtime.n8nVersion}: data table "${examples.issueTable().name}" is ${issueTable.id}`);
 
 	const workflows = e2eWorkflows(credentials);
 	for (const workflow of workflows) {
@@ -117,12 +129,12 @@ async function setUp(): Promise<void> {
 	}
 	const exampleWorkflowIds: string[] = [];
 	const exampleTriggerWebhookIds: string[] = [];
-	for (const file of instance.workflowFiles(join(root, 'examples'))) {
-		const workflow = JSON.parse(readFileSync(file, 'utf8')) as {
-			id: string;
-			nodes: Array<{ type: string; webhookId?: string }>;
-		};
+	const examplesToPublish: string[] = [];
+	for (const { workflow: example } of examples.exampleWorkflows()) {
+		if (!examples.runsOn(example, n8nMajor)) continue;
+		const workflow = examples.forN8nLine(example, n8nMajor, issueTable.id);
 		exampleWorkflowIds.push(workflow.id);
+		if (examples.isActivatable(workflow)) examplesToPublish.push(workflow.id);
 		for (const node of workflow.nodes) {
 			if (node.type === TRIGGER_TYPE && node.webhookId)
 				exampleTriggerWebhookIds.push(node.webhookId);
@@ -137,18 +149,19 @@ async function setUp(): Promise<void> {
 	);
 	instance.importWorkflows(runtime, env, join(importDir, 'workflows'));
 
-	const ids = [...workflows.map((w) => w.id), ...exampleWorkflowIds];
+	const importedIds = [...workflows.map((w) => w.id), ...exampleWorkflowIds];
 	const imported = await instance.queryDb<{ id: string }>(
 		runtime,
 		userFolder,
-		`SELECT id FROM workflow_entity WHERE id IN (${ids.map(() => '?').join(',')})`,
-		ids,
+		`SELECT id FROM workflow_entity WHERE id IN (${importedIds.map(() => '?').join(',')})`,
+		importedIds,
 	);
-	if (imported.length !== ids.length) {
+	if (imported.length !== importedIds.length) {
 		throw new Error(
-			`n8n imported ${imported.length} of ${ids.length} workflows (${imported.map((r) => r.id).join(', ')})`,
+			`n8n imported ${imported.length} of ${importedIds.length} workflows (${imported.map((r) => r.id).join(', ')})`,
 		);
 	}
+	const ids = [...workflows.map((w) => w.id), ...examplesToPublish];
 	log(`publishing ${ids.length} workflows`);
 	await instance.publishWorkflows(runtime, env, ids);
 
@@ -169,6 +182,8 @@ async function setUp(): Promise<void> {
 		secrets,
 		exampleWorkflowIds,
 		exampleTriggerWebhookIds,
+		demoKeys,
+		issueTableId: issueTable.id,
 		publications: running.publications,
 		envExtra,
 	};

@@ -3,6 +3,7 @@
  * What the end-to-end test files use to drive the running n8n: HTTP to the triggers, the sink's record,
  * executions read from n8n's SQLite database, the n8n log, and a restart with the same user folder.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -174,8 +175,14 @@ export async function settledExecutions(
 	return executions(workflowId);
 }
 
-/** The run data of one execution: node name → output items (json) of its first run. */
-export async function executionOutputs(executionId: number): Promise<Record<string, unknown[]>> {
+/** What one node did in an execution's first run of it: its items per output (json), and its error. */
+export interface NodeRun {
+	outputs: unknown[][];
+	error?: string;
+}
+
+/** The run data of one execution, node by node (nodes that did not run are absent). */
+export async function executionRuns(executionId: number): Promise<Record<string, NodeRun>> {
 	const [row] = await query<{ data: string }>(
 		'SELECT data FROM execution_data WHERE executionId = ?',
 		[executionId],
@@ -189,14 +196,89 @@ export async function executionOutputs(executionId: number): Promise<Record<stri
 	};
 	const data = flatted.parse(row.data) as {
 		resultData?: {
-			runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: unknown }> | null> } }>>;
+			runData?: Record<
+				string,
+				Array<{
+					data?: { main?: Array<Array<{ json: unknown }> | null> };
+					error?: { message?: string; description?: string };
+				}>
+			>;
 		};
 	};
+	const runs: Record<string, NodeRun> = {};
+	for (const [node, [first]] of Object.entries(data.resultData?.runData ?? {})) {
+		runs[node] = {
+			outputs: (first?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json)),
+			...(first?.error ? { error: first.error.message ?? String(first.error) } : {}),
+		};
+	}
+	return runs;
+}
+
+/** The run data of one execution: node name → output items (json) of its first run's first output. */
+export async function executionOutputs(executionId: number): Promise<Record<string, unknown[]>> {
 	const outputs: Record<string, unknown[]> = {};
-	for (const [node, runs] of Object.entries(data.resultData?.runData ?? {})) {
-		outputs[node] = (runs[0]?.data?.main?.[0] ?? []).map((item) => item.json);
+	for (const [node, run] of Object.entries(await executionRuns(executionId))) {
+		outputs[node] = run.outputs[0] ?? [];
 	}
 	return outputs;
+}
+
+/** Waits until an execution has finished (whatever its status) and returns its row. */
+export async function finishedExecution(
+	executionId: string,
+	timeoutMs = 120000,
+): Promise<ExecutionRow> {
+	const row = async () =>
+		(
+			await query<ExecutionRow>(
+				'SELECT id, workflowId, status, mode, finished FROM execution_entity WHERE id = ?',
+				[Number(executionId)],
+			)
+		)[0];
+	await waitFor(
+		`execution ${executionId} to finish`,
+		async () => {
+			const current = await row();
+			return current !== undefined && !UNFINISHED.includes(current.status);
+		},
+		timeoutMs,
+	);
+	return await row();
+}
+
+// ---- as n8n's owner ----
+
+/**
+ * A signed-in REST session of n8n's owner. The owner account is created the first time a test asks (n8n
+ * allows that once), then remembered in the suite's state.
+ */
+export async function ownerRest(): Promise<instance.RestSession> {
+	const state = readState();
+	if (state.owner)
+		return await instance.ownerSession(state.baseUrl, state.owner, { create: false });
+	const owner = {
+		email: 'owner@ispm-e2e.invalid',
+		password: `E2e${randomBytes(12).toString('hex')}9`,
+		firstName: 'ISPM',
+		lastName: 'E2E',
+	};
+	const session = await instance.ownerSession(state.baseUrl, owner);
+	writeState({ ...readState(), owner });
+	return session;
+}
+
+/**
+ * Runs a workflow as "Execute workflow" in the editor does, from the trigger named `triggerName`, and
+ * returns its execution once it has finished.
+ */
+export async function runManually(workflowId: string, triggerName: string): Promise<ExecutionRow> {
+	const executionId = await instance.runWorkflowManually(
+		await ownerRest(),
+		workflowId,
+		triggerName,
+	);
+	return await finishedExecution(executionId);
 }
 
 // ---- waiting, the log, restart ----

@@ -2,7 +2,7 @@
 /** The running suite's facts, written by global-setup.ts and read by the test files (same process, in band). */
 import { readFileSync, writeFileSync } from 'node:fs';
 
-import type { Publication, Runtime } from '../../scripts/n8n-instance.cjs';
+import type { OwnerAccount, Publication, Runtime } from '../../scripts/n8n-instance.cjs';
 import type { E2eSecrets } from './fixtures';
 
 export interface E2eState {
@@ -22,8 +22,14 @@ export interface E2eState {
 	exampleWorkflowIds: string[];
 	/** Webhook ids of the ISPM triggers in the example workflows. */
 	exampleTriggerWebhookIds: string[];
+	/** The demo credentials' keys of this run ({ credentialId: key }), generated as `npm start` does. */
+	demoKeys: Record<string, string>;
+	/** Id of the issue queue's data table (created before n8n started, as `npm start` does). */
+	issueTableId: string;
 	/** How n8n's last start activated each published workflow. */
 	publications: Publication[] | null;
+	/** n8n's owner account, once a test has created it (harness.ownerRest). */
+	owner?: OwnerAccount;
 	/** Environment overrides given to n8n (besides the defaults of n8nEnv). */
 	envExtra: Record<string, string>;
 }

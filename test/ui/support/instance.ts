@@ -10,12 +10,12 @@
  * the temporary folder (n8n log, database) after the run.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
+import * as exampleFiles from '../../../scripts/examples.cjs';
 import * as instance from '../../../scripts/n8n-instance.cjs';
-import type { CredentialExport } from '../../e2e/fixtures';
 
 const log = (message: string) => process.stderr.write(`[ui] ${message}\n`);
 
@@ -56,47 +56,16 @@ function makeOwner(): Owner {
 	};
 }
 
-async function restJson(
-	baseUrl: string,
-	method: string,
-	path: string,
-	body?: unknown,
-): Promise<{ status: number; body: unknown; text: string }> {
-	const response = await fetch(`${baseUrl}${path}`, {
-		method,
-		headers: body === undefined ? {} : { 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
-		signal: AbortSignal.timeout(30_000),
-	});
-	const text = await response.text();
-	let parsed: unknown = text;
-	try {
-		parsed = JSON.parse(text);
-	} catch {
-		// not JSON
-	}
-	return { status: response.status, body: parsed, text };
-}
-
 /**
  * Creates the instance owner with n8n's own endpoint (POST /rest/owner/setup, OwnerSetupRequestDto in
  * n8n 2.40: email, firstName, lastName, password of 8–64 characters with a digit and an upper-case letter)
- * and checks that the owner can log in (POST /rest/login: emailOrLdapLoginId, password).
+ * and checks that the owner can log in (scripts/n8n-instance.cjs ownerSession).
  */
 export async function setUpOwner(baseUrl: string, owner: Owner): Promise<void> {
-	const setup = await restJson(baseUrl, 'POST', '/rest/owner/setup', owner);
-	if (setup.status !== 200)
-		throw new Error(`owner setup answered ${setup.status}: ${setup.text.slice(0, 500)}`);
-	const login = await restJson(baseUrl, 'POST', '/rest/login', {
-		emailOrLdapLoginId: owner.email,
-		password: owner.password,
-	});
-	if (login.status !== 200)
-		throw new Error(`owner login answered ${login.status}: ${login.text.slice(0, 500)}`);
+	await instance.ownerSession(baseUrl, owner);
 }
 
 export async function bootN8n(): Promise<UiInstance> {
-	const root = instance.ROOT;
 	log('provisioning Node 24 + n8n (cached after the first run)');
 	const runtime = instance.provision();
 
@@ -134,25 +103,20 @@ export async function bootN8n(): Promise<UiInstance> {
 			extra: { N8N_LOG_LEVEL: 'info' },
 		});
 
-		// The examples reference their demo credentials by id: import those so the examples open complete.
-		const demoCredentialsFile = join(root, 'examples', 'demo-credentials.json');
-		if (existsSync(demoCredentialsFile)) {
-			const credentials = JSON.parse(
-				readFileSync(demoCredentialsFile, 'utf8'),
-			) as CredentialExport[];
-			const file = join(importDir, 'credentials.json');
-			writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
-			log(`importing ${credentials.length} demo credentials`);
-			instance.importCredentials(runtime, env, file);
-		}
+		// The examples reference their demo credentials by id (with keys generated as `npm start` does) and
+		// the issue queue's data table: create those so the examples open complete.
+		const credentials = exampleFiles.demoCredentials(exampleFiles.demoKeys(userFolder));
+		const credentialsFile = join(importDir, 'credentials.json');
+		writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
+		log(`importing ${credentials.length} demo credentials`);
+		instance.importCredentials(runtime, env, credentialsFile);
+		const table = await exampleFiles.ensureIssueTable(runtime, userFolder);
+		const major = instance.n8nMajor(runtime);
 
 		const examples: ExampleWorkflow[] = [];
-		for (const file of instance.workflowFiles(join(root, 'examples'))) {
-			const workflow = JSON.parse(readFileSync(file, 'utf8')) as {
-				id: string;
-				name: string;
-				nodes: Array<{ name: string }>;
-			};
+		for (const { file, workflow: example } of exampleFiles.exampleWorkflows()) {
+			if (!exampleFiles.runsOn(example, major)) continue;
+			const workflow = exampleFiles.forN8nLine(example, major, table.id);
 			examples.push({
 				id: workflow.id,
 				name: workflow.name,
