@@ -7,6 +7,9 @@ module.exports = {
 	roots: ['<rootDir>/test/crash'],
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+	// Releases whatever the run started, also when it is interrupted (scripts/cleanup.cjs).
+	globalSetup: '<rootDir>/test/cluster/global-setup.ts',
+	globalTeardown: '<rootDir>/test/cluster/global-teardown.ts',
 	maxWorkers: 1,
 	// The first run may install n8n (minutes); the scenario waits for real executions.
 	testTimeout: 600_000,

@@ -7,6 +7,9 @@ module.exports = {
 	roots: ['<rootDir>/test/queue'],
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+	// Releases whatever the run started, also when it is interrupted (scripts/cleanup.cjs).
+	globalSetup: '<rootDir>/test/cluster/global-setup.ts',
+	globalTeardown: '<rootDir>/test/cluster/global-teardown.ts',
 	maxWorkers: 1,
 	testTimeout: 600_000,
 	slowTestThreshold: 120,

@@ -16,7 +16,8 @@ const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 
 const instance = require('./n8n-instance.cjs');
-const { registerCleanup, unregisterCleanup, tailOf } = require('./services.cjs');
+const { track, untrack } = require('./cleanup.cjs');
+const { tailOf } = require('./services.cjs');
 
 const log = (msg) => process.stderr.write(`[n8n-cluster] ${msg}\n`);
 
@@ -70,8 +71,7 @@ function killGroup(pid) {
  * `start()` boots it and waits for its readiness endpoint and, for a main given `query`, until its published
  * workflows are active; `stop()` ends it gracefully (SIGTERM: n8n finishes what runs); `kill()` ends it and
  * its task runner at once with SIGKILL, as a crash or an out-of-memory kill would. Its output is appended
- * to `logFile` across restarts. Until it is stopped or killed, a last-resort SIGKILL is registered for the
- * test process's exit (services.cjs registerCleanup).
+ * to `logFile` across restarts. It is tracked (cleanup.cjs) while it runs.
  */
 function n8nProcess({
 	runtime,
@@ -100,16 +100,22 @@ function n8nProcess({
 		},
 		async start() {
 			if (proc.isRunning) throw new Error(`${name} is already running`);
-			const started = await instance.startN8n({
-				runtime,
-				env,
-				command,
-				readinessUrl,
-				output: logFile,
-				detached: true,
-				waitForWorkflows: false,
-				onSpawn: (child) => registerCleanup(cleanupKey, () => killGroup(child.pid)),
-			});
+			let started;
+			try {
+				started = await instance.startN8n({
+					runtime,
+					env,
+					command,
+					readinessUrl,
+					output: logFile,
+					detached: true,
+					waitForWorkflows: false,
+					onSpawn: (child) => track(cleanupKey, { pid: child.pid, group: true, match: 'n8n' }),
+				});
+			} catch (error) {
+				untrack(cleanupKey); // startN8n stopped it, or it exited by itself
+				throw error;
+			}
 			running = started;
 			if (role === 'main' && query) {
 				const exited = () => started.child.exitCode !== null || started.child.signalCode !== null;
@@ -121,7 +127,7 @@ function n8nProcess({
 			if (!running) return;
 			await instance.stopN8n(running.child, options);
 			running = null;
-			unregisterCleanup(cleanupKey);
+			untrack(cleanupKey);
 		},
 		async kill() {
 			if (!running) return;
@@ -129,7 +135,7 @@ function n8nProcess({
 			killGroup(child.pid);
 			while (child.exitCode === null && child.signalCode === null) await instance.sleep(20);
 			running = null;
-			unregisterCleanup(cleanupKey);
+			untrack(cleanupKey);
 		},
 		tail(chars = 4000) {
 			return tailOf(logFile, chars);

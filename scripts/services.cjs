@@ -6,8 +6,8 @@
 //   ensureServerPackages()   apt-get install redis-server / postgresql when their binaries are missing (root)
 //   startRedis()             redis-server on 127.0.0.1:<free port>; stop() / start() again on the same port
 //   startPostgres()          a fresh cluster (initdb) with one database and one password user for n8n
-//   stopAllServices()        everything still running; also run on process exit and on SIGINT/SIGTERM
-//   registerCleanup()        the same last-resort stop for other things a suite starts (n8n processes)
+//
+// Both are tracked (cleanup.cjs) until stopped and removed, so an interrupted run leaves nothing behind.
 //
 // Postgres refuses to run as root: as root the cluster belongs to the `postgres` system user (runuser),
 // otherwise to the current user. Both servers are tuned for tests (no fsync, no snapshots): the suites kill
@@ -21,6 +21,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 
+const { track, untrack } = require('./cleanup.cjs');
 const { getFreePort, isAlive, sleep } = require('./n8n-instance.cjs');
 
 const log = (msg) => process.stderr.write(`[services] ${msg}\n`);
@@ -76,35 +77,6 @@ function ensureServerPackages() {
 	return { redisServer, postgresBin };
 }
 
-// ---- everything started here, so it can be stopped whatever happens ----
-
-/** Running services: name → synchronous last-resort stop (used on exit, when nothing can be awaited). */
-const running = new Map();
-let exitHooksInstalled = false;
-
-function installExitHooks() {
-	if (exitHooksInstalled) return;
-	exitHooksInstalled = true;
-	process.on('exit', stopAllSync);
-	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-		process.once(signal, () => {
-			stopAllSync();
-			process.kill(process.pid, signal);
-		});
-	}
-}
-
-function stopAllSync() {
-	for (const [name, stop] of running) {
-		try {
-			stop();
-		} catch (error) {
-			process.stderr.write(`[services] could not stop ${name}: ${error.message}\n`);
-		}
-	}
-	running.clear();
-}
-
 async function waitGone(pid, timeoutMs) {
 	const deadline = Date.now() + timeoutMs;
 	while (isAlive(pid) && Date.now() < deadline) await sleep(100);
@@ -157,11 +129,11 @@ function redisCommand(port, command, timeoutMs = 2000) {
  */
 async function startRedis({ name = 'redis', persist = true } = {}) {
 	const { redisServer } = ensureServerPackages();
-	installExitHooks();
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ispm-${name}-`));
 	const port = await getFreePort();
 	const logFile = path.join(dir, 'redis.log');
-	const key = `${name}:${port}`;
+	const key = `${name} on port ${port}`;
+	track(`${key}: folder`, { dir });
 	let child = null;
 
 	const args = [
@@ -192,9 +164,7 @@ async function startRedis({ name = 'redis', persist = true } = {}) {
 			exited = { code, signal };
 			if (child === spawned) child = null;
 		});
-		running.set(key, () => {
-			if (isAlive(spawned.pid)) process.kill(spawned.pid, 'SIGKILL');
-		});
+		track(key, { pid: spawned.pid, match: 'redis-server' });
 		const deadline = Date.now() + 30000;
 		for (;;) {
 			if (exited)
@@ -221,12 +191,13 @@ async function startRedis({ name = 'redis', persist = true } = {}) {
 			await waitGone(pid, 5000);
 		}
 		child = null;
-		running.delete(key);
+		untrack(key);
 	}
 
 	async function remove() {
 		await stop();
 		fs.rmSync(dir, { recursive: true, force: true });
+		untrack(`${key}: folder`);
 	}
 
 	await start();
@@ -255,7 +226,6 @@ async function startRedis({ name = 'redis', persist = true } = {}) {
  */
 async function startPostgres({ name = 'postgres' } = {}) {
 	const { postgresBin } = ensureServerPackages();
-	installExitHooks();
 	const asRoot = isRoot();
 	const osUser = asRoot ? 'postgres' : os.userInfo().username;
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ispm-${name}-`));
@@ -264,6 +234,8 @@ async function startPostgres({ name = 'postgres' } = {}) {
 	const port = await getFreePort();
 	const superPassword = randomBytes(18).toString('hex');
 	const password = randomBytes(18).toString('hex');
+	const key = `${name} on port ${port}`;
+	track(`${key}: folder`, { dir });
 	const pwFile = path.join(dir, 'superuser.pw');
 	fs.writeFileSync(pwFile, `${superPassword}\n`, { mode: 0o600 });
 	if (asRoot) {
@@ -271,7 +243,6 @@ async function startPostgres({ name = 'postgres' } = {}) {
 		fs.chownSync(dir, uid, gid);
 		fs.chownSync(pwFile, uid, gid);
 	}
-	const key = `${name}:${port}`;
 
 	/** Runs a Postgres program as the cluster's owner; throws with its output when it fails. */
 	const run = (program, args) => {
@@ -323,11 +294,8 @@ async function startPostgres({ name = 'postgres' } = {}) {
 	function start() {
 		run('pg_ctl', ['-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '120', 'start']);
 		started = true;
-		const pid = postmasterPid();
-		running.set(key, () => {
-			// Immediate shutdown: the postmaster ends its backends itself.
-			if (pid && isAlive(pid)) process.kill(pid, 'SIGQUIT');
-		});
+		// Last resort: immediate shutdown (SIGQUIT), the postmaster ends its backends itself.
+		track(key, { pid: postmasterPid(), signal: 'SIGQUIT', match: 'postgres' });
 	}
 
 	function psql(sql, database = 'postgres') {
@@ -362,12 +330,13 @@ async function startPostgres({ name = 'postgres' } = {}) {
 		}
 		if (pid) await waitGone(pid, 15000);
 		started = false;
-		running.delete(key);
+		untrack(key);
 	}
 
 	async function remove() {
 		await stop();
 		fs.rmSync(dir, { recursive: true, force: true });
+		untrack(`${key}: folder`);
 	}
 
 	try {
@@ -402,32 +371,11 @@ function userIds(user) {
 	return { uid, gid };
 }
 
-/** Stops every service this process started and has not stopped yet (synchronously, at once). */
-function stopAllServices() {
-	stopAllSync();
-}
-
-/**
- * Registers a synchronous last-resort stop for something else a suite started (n8n processes), run with
- * the servers' on exit and on SIGINT/SIGTERM/SIGHUP unless unregistered first.
- */
-function registerCleanup(name, stopSync) {
-	installExitHooks();
-	running.set(name, stopSync);
-}
-
-function unregisterCleanup(name) {
-	running.delete(name);
-}
-
 module.exports = {
 	ensureServerPackages,
 	postgresBinDir,
 	startRedis,
 	startPostgres,
-	stopAllServices,
-	registerCleanup,
-	unregisterCleanup,
 	redisCommand,
 	tailOf,
 };

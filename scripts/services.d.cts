@@ -41,9 +41,6 @@ export declare function startRedis(options?: {
 	persist?: boolean;
 }): Promise<RedisServer>;
 export declare function startPostgres(options?: { name?: string }): Promise<PostgresServer>;
-export declare function stopAllServices(): void;
-export declare function registerCleanup(name: string, stopSync: () => void): void;
-export declare function unregisterCleanup(name: string): void;
 export declare function redisCommand(
 	port: number,
 	command: string,

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { track, untrack } from '../../scripts/cleanup.cjs';
 import * as instance from '../../scripts/n8n-instance.cjs';
 
 export interface Prepared {
@@ -36,6 +37,7 @@ export function preparePackage(name: string): Prepared {
 	if (missing.length) throw new Error(`the build did not produce ${missing.join(', ')}`);
 	const workDir = mkdtempSync(join(tmpdir(), `ispm-${name}-`));
 	log(`work folder ${workDir}`);
+	if (process.env.ISPM_E2E_KEEP !== '1') track(`work folder ${workDir}`, { dir: workDir });
 	const tarball = instance.packPackage({ destDir: join(workDir, 'pack') });
 	return { runtime, workDir, tarball, logLevel: process.env.ISPM_E2E_LOG_LEVEL || 'info' };
 }
@@ -48,6 +50,7 @@ export function removeWorkDir(workDir: string | undefined): void {
 		return;
 	}
 	rmSync(workDir, { recursive: true, force: true });
+	untrack(`work folder ${workDir}`);
 }
 
 /**
