@@ -217,24 +217,36 @@ export function crashTable(result: CrashResult): string {
 
 /**
  * The crash test's assertions (issue 10), as Jest tests over the result `result()` of runCrashScenario
- * (read when the tests run, after the scenario's beforeAll).
+ * (read when the tests run, after the scenario's beforeAll). `wrap` wraps each test body (failureLogs).
  */
-export function crashAssertions(result: () => CrashResult): void {
-	test('every issue answered "accepted" has an execution (finished, or marked crashed)', () => {
-		expect(result().accepted.length).toBeGreaterThan(0);
-		expect(result().acceptedWithoutExecution).toEqual([]);
-	});
+export function crashAssertions(
+	result: () => CrashResult,
+	wrap: (body: () => Promise<void>) => () => Promise<void> = (body) => body,
+): void {
+	test(
+		'every issue answered "accepted" has an execution (finished, or marked crashed)',
+		wrap(async () => {
+			expect(result().accepted.length).toBeGreaterThan(0);
+			expect(result().acceptedWithoutExecution).toEqual([]);
+		}),
+	);
 
-	test('every issue that already ran, delivered again, is answered "duplicate" and starts nothing', () => {
-		expect(result().succeeded.length).toBeGreaterThan(0);
-		expect(result().succeededAgain).toEqual({ '200 duplicate': result().succeeded.length });
-		expect(result().succeededRerun).toBe(0);
-	});
+	test(
+		'every issue that already ran, delivered again, is answered "duplicate" and starts nothing',
+		wrap(async () => {
+			expect(result().succeeded.length).toBeGreaterThan(0);
+			expect(result().succeededAgain).toEqual({ '200 duplicate': result().succeeded.length });
+			expect(result().succeededRerun).toBe(0);
+		}),
+	);
 
-	test('every issue that was not answered is accepted or a duplicate when sent again, and none runs twice', () => {
-		expect(result().unanswered.length).toBeGreaterThan(0);
-		expect(result().unansweredOddAnswers).toEqual([]);
-		expect(result().ranTwice).toEqual([]);
-		expect(result().unansweredLost).toEqual([]);
-	});
+	test(
+		'every issue that was not answered is accepted or a duplicate when sent again, and none runs twice',
+		wrap(async () => {
+			expect(result().unanswered.length).toBeGreaterThan(0);
+			expect(result().unansweredOddAnswers).toEqual([]);
+			expect(result().ranTwice).toEqual([]);
+			expect(result().unansweredLost).toEqual([]);
+		}),
+	);
 }

@@ -65,3 +65,28 @@ export async function withLogs<T>(logs: () => string, body: () => Promise<T>): P
 		throw error;
 	}
 }
+
+/**
+ * For test bodies: a failure (an assertion too) is noted and its message says where n8n's logs are;
+ * `printIfFailed()` (in afterAll, before the folder goes) prints their tails once, however many tests failed.
+ */
+export function failureLogs(logs: () => string, where: () => string) {
+	let failed = false;
+	return {
+		run<T>(body: () => Promise<T>): () => Promise<T> {
+			return async () => {
+				try {
+					return await body();
+				} catch (error) {
+					failed = true;
+					if (error instanceof Error)
+						error.message += `\n\n(n8n's logs: ${where()}; their ends are printed after the suite)`;
+					throw error;
+				}
+			};
+		},
+		printIfFailed(): void {
+			if (failed) process.stderr.write(`\n[n8n logs after a failure]\n${logs()}\n`);
+		},
+	};
+}

@@ -14,7 +14,13 @@ import * as instance from '../../scripts/n8n-instance.cjs';
 import { crashAssertions, crashTable, runCrashScenario, type CrashResult } from '../cluster/crash';
 import type { Db } from '../cluster/executions';
 import { reportSection, startReport } from '../cluster/report';
-import { preparePackage, removeWorkDir, withLogs, type Prepared } from '../cluster/setup';
+import {
+	failureLogs,
+	preparePackage,
+	removeWorkDir,
+	withLogs,
+	type Prepared,
+} from '../cluster/setup';
 import {
 	apiKeyCredential,
 	triggerUrl,
@@ -32,6 +38,7 @@ let workflow: TriggerWorkflow;
 let db: Db;
 
 const logs = () => (n8n ? `--- ${n8n.logFile} ---\n${n8n.tail(6000)}` : '(n8n did not start)');
+const failures = failureLogs(logs, () => n8n?.logFile ?? '(none)');
 
 beforeAll(async () => {
 	prepared = preparePackage('crash');
@@ -74,6 +81,7 @@ beforeAll(async () => {
 }, 30 * 60_000);
 
 afterAll(async () => {
+	failures.printIfFailed();
 	await n8n?.stop();
 	removeWorkDir(prepared?.workDir);
 });
@@ -101,5 +109,5 @@ describe('regular mode: n8n killed with SIGKILL in the middle of a burst, then r
 		);
 	}, 20 * 60_000);
 
-	crashAssertions(() => result);
+	crashAssertions(() => result, failures.run);
 });

@@ -29,7 +29,13 @@ import {
 	type Measurement,
 } from '../cluster/measurements';
 import { reportSection, startReport, table } from '../cluster/report';
-import { preparePackage, removeWorkDir, withLogs, type Prepared } from '../cluster/setup';
+import {
+	failureLogs,
+	preparePackage,
+	removeWorkDir,
+	withLogs,
+	type Prepared,
+} from '../cluster/setup';
 import {
 	apiKeyCredential,
 	redisCredential,
@@ -51,6 +57,7 @@ let apiKey: ApiKey;
 let workflows: Record<'instance' | 'redis' | 'accept' | 'reject' | 'crash', TriggerWorkflow>;
 
 const logs = () => (n8n ? n8n.tails(3000) : '(the cluster did not start)');
+const failures = failureLogs(logs, () => `${prepared?.workDir}/logs`);
 const webhookUrls = () => n8n!.webhooks.map((p) => p.baseUrl);
 const target = (workflow: TriggerWorkflow): MeasureTarget => ({
 	db,
@@ -171,6 +178,7 @@ afterAll(async () => {
 			),
 		);
 	}
+	failures.printIfFailed();
 	const stops: Array<Promise<unknown>> = [];
 	if (n8n) stops.push(n8n.stop().catch((e) => process.stderr.write(`${e}\n`)));
 	await Promise.all(stops);
@@ -184,67 +192,76 @@ describe.each([
 ] as const)('issueMemory %s: deliveries spread over both webhook processes', (memory, exact) => {
 	const workflow = () => workflows[memory];
 
-	test(`(a) 10 new issues, each delivered 4 times at once, 2 copies to each webhook process${exact ? ': 10 executions' : ' (reported)'}`, async () => {
-		const m = await withLogs(logs, () => concurrentCopies(target(workflow())));
-		record(
-			'(a) 10 issues × 4 copies at once, 2 per webhook process',
-			memory,
-			`${m.executions}`,
-			'10',
-			'20',
-		);
-		process.stderr.write(`[queue] (a) ${memory}: ${m.executions} executions; ${answers(m)}\n`);
-		expect(m.neverRan).toBe(0);
-		if (!exact) return;
-		expect(m.executions).toBe(10);
-		expect(m.ranMoreThanOnce).toBe(0);
-		expect(m.acceptedOnce).toBe(10);
-		expect(m.answers).toEqual({ '200 accepted': 10, '200 duplicate': 30 });
-	});
+	test(
+		`(a) 10 new issues, each delivered 4 times at once, 2 copies to each webhook process${exact ? ': 10 executions' : ' (reported)'}`,
+		failures.run(async () => {
+			const m = await concurrentCopies(target(workflow()));
+			record(
+				'(a) 10 issues × 4 copies at once, 2 per webhook process',
+				memory,
+				`${m.executions}`,
+				'10',
+				'20',
+			);
+			process.stderr.write(`[queue] (a) ${memory}: ${m.executions} executions; ${answers(m)}\n`);
+			expect(m.neverRan).toBe(0);
+			if (!exact) return;
+			expect(m.executions).toBe(10);
+			expect(m.ranMoreThanOnce).toBe(0);
+			expect(m.acceptedOnce).toBe(10);
+			expect(m.answers).toEqual({ '200 accepted': 10, '200 duplicate': 30 });
+		}),
+	);
 
-	test(`(b) 20 new issues, then the same 20 each to the other webhook process${exact ? ': 20, then 0' : ' (reported)'}`, async () => {
-		const { first, again } = await withLogs(logs, () => resentToOtherProcess(target(workflow())));
-		record(
-			'(b) 20 issues, then each again to the other process',
-			memory,
-			`${first.executions}, then ${again.executions}`,
-			'20, then 0',
-			'20, then 20',
-		);
-		process.stderr.write(
-			`[queue] (b) ${memory}: ${first.executions} then ${again.executions}; ${answers(first)} / ${answers(again)}\n`,
-		);
-		expect(first.neverRan).toBe(0);
-		if (!exact) return;
-		expect(first.executions).toBe(20);
-		expect(first.answers).toEqual({ '200 accepted': 20 });
-		expect(again.executions).toBe(0);
-		expect(again.answers).toEqual({ '200 duplicate': 20 });
-	});
+	test(
+		`(b) 20 new issues, then the same 20 each to the other webhook process${exact ? ': 20, then 0' : ' (reported)'}`,
+		failures.run(async () => {
+			const { first, again } = await resentToOtherProcess(target(workflow()));
+			record(
+				'(b) 20 issues, then each again to the other process',
+				memory,
+				`${first.executions}, then ${again.executions}`,
+				'20, then 0',
+				'20, then 20',
+			);
+			process.stderr.write(
+				`[queue] (b) ${memory}: ${first.executions} then ${again.executions}; ${answers(first)} / ${answers(again)}\n`,
+			);
+			expect(first.neverRan).toBe(0);
+			if (!exact) return;
+			expect(first.executions).toBe(20);
+			expect(first.answers).toEqual({ '200 accepted': 20 });
+			expect(again.executions).toBe(0);
+			expect(again.answers).toEqual({ '200 duplicate': 20 });
+		}),
+	);
 
-	test(`(c) one issue to webhook process 1, its execution finished, then to process 2${exact ? ': 1 execution' : ' (reported)'}`, async () => {
-		const { first, again } = await withLogs(logs, () => sequentialCrossProcess(target(workflow())));
-		record(
-			'(c) 1 issue to process 1, finished, then to process 2',
-			memory,
-			`${first.executions + again.executions}`,
-			'1',
-			'2',
-		);
-		expect(first.executions).toBe(1);
-		if (!exact) return;
-		expect(again.executions).toBe(0);
-		expect(again.answers).toEqual({ '200 duplicate': 1 });
-	});
+	test(
+		`(c) one issue to webhook process 1, its execution finished, then to process 2${exact ? ': 1 execution' : ' (reported)'}`,
+		failures.run(async () => {
+			const { first, again } = await sequentialCrossProcess(target(workflow()));
+			record(
+				'(c) 1 issue to process 1, finished, then to process 2',
+				memory,
+				`${first.executions + again.executions}`,
+				'1',
+				'2',
+			);
+			expect(first.executions).toBe(1);
+			if (!exact) return;
+			expect(again.executions).toBe(0);
+			expect(again.answers).toEqual({ '200 duplicate': 1 });
+		}),
+	);
 });
 
 describe('(d) a restart of every process', () => {
 	async function restartScenario(label: string, issue10: string) {
 		const redis = await beforeRestart(target(workflows.redis));
 		const instance = await beforeRestart(target(workflows.instance));
-		await withLogs(logs, () => n8n!.restartAll());
-		const redisAgain = await withLogs(logs, redis.again);
-		const instanceAgain = await withLogs(logs, instance.again);
+		await n8n!.restartAll();
+		const redisAgain = await redis.again();
+		const instanceAgain = await instance.again();
 		const scenario = `(d) 10 accepted issues, restart of every process (${label}), each re-sent: executions started again`;
 		record(scenario, 'redis', `${redisAgain.executions}`, '0', issue10);
 		record(scenario, 'instance', `${instanceAgain.executions}`, '0', issue10);
@@ -257,18 +274,24 @@ describe('(d) a restart of every process', () => {
 		expect(redisAgain.answers).toEqual({ '200 duplicate': 10 });
 	}
 
-	test('with one worker: issues accepted before the restart are duplicates after it (redis)', async () => {
-		await restartScenario('one worker', '0');
-	});
+	test(
+		'with one worker: issues accepted before the restart are duplicates after it (redis)',
+		failures.run(async () => {
+			await restartScenario('one worker', '0');
+		}),
+	);
 
-	test('with two workers: issues accepted before the restart are duplicates after it (redis)', async () => {
-		const second = await withLogs(logs, () => n8n!.addWorker());
-		try {
-			await restartScenario('two workers', '3 of 10');
-		} finally {
-			await n8n!.removeProcess(second);
-		}
-	});
+	test(
+		'with two workers: issues accepted before the restart are duplicates after it (redis)',
+		failures.run(async () => {
+			const second = await n8n!.addWorker();
+			try {
+				await restartScenario('two workers', '3 of 10');
+			} finally {
+				await n8n!.removeProcess(second);
+			}
+		}),
+	);
 });
 
 describe("when the issue memory's Redis is unreachable (n8n's own queue Redis keeps running)", () => {
@@ -288,47 +311,53 @@ describe("when the issue memory's Redis is unreachable (n8n's own queue Redis ke
 		if (!memoryRedis!.isRunning()) await memoryRedis!.start();
 	});
 
-	test('accept: a delivery while it is down is accepted, and its execution says deduplication was unchecked', async () => {
-		const message = makeIssue();
-		await memoryRedis!.stop();
-		const answer = await post(url(workflows.accept), message, apiKey.headers);
-		await memoryRedis!.start();
-		expect(describeAnswer(answer)).toBe('200 accepted');
-		const executions = await settled(db, workflows.accept.id, {
-			issueIds: [message.eventData.id],
-			atLeast: 1,
-		});
-		const runs = byIssue(executions, [message.eventData.id]).get(message.eventData.id)!;
-		expect(runs).toHaveLength(1);
-		expect(runs[0].customData).toMatchObject({ deduplication: 'unchecked' });
-	});
+	test(
+		'accept: a delivery while it is down is accepted, and its execution says deduplication was unchecked',
+		failures.run(async () => {
+			const message = makeIssue();
+			await memoryRedis!.stop();
+			const answer = await post(url(workflows.accept), message, apiKey.headers);
+			await memoryRedis!.start();
+			expect(describeAnswer(answer)).toBe('200 accepted');
+			const executions = await settled(db, workflows.accept.id, {
+				issueIds: [message.eventData.id],
+				atLeast: 1,
+			});
+			const runs = byIssue(executions, [message.eventData.id]).get(message.eventData.id)!;
+			expect(runs).toHaveLength(1);
+			expect(runs[0].customData).toMatchObject({ deduplication: 'unchecked' });
+		}),
+	);
 
-	test('reject: a delivery while it is down gets 503 with Retry-After and starts nothing; the retry after Redis is back is accepted once', async () => {
-		const message = makeIssue();
-		const id = message.eventData.id;
-		await memoryRedis!.stop();
-		const answer = await post(url(workflows.reject), message, apiKey.headers);
-		await sleep(QUIET_PERIOD_MS);
-		const whileDown = byIssue(await executionsOf(db, workflows.reject.id), [id]).get(id)!;
-		await memoryRedis!.start();
-		expect(answer.status).toBe(503);
-		expect(answer.retryAfter).not.toBeNull();
-		expect(whileDown).toHaveLength(0);
+	test(
+		'reject: a delivery while it is down gets 503 with Retry-After and starts nothing; the retry after Redis is back is accepted once',
+		failures.run(async () => {
+			const message = makeIssue();
+			const id = message.eventData.id;
+			await memoryRedis!.stop();
+			const answer = await post(url(workflows.reject), message, apiKey.headers);
+			await sleep(QUIET_PERIOD_MS);
+			const whileDown = byIssue(await executionsOf(db, workflows.reject.id), [id]).get(id)!;
+			await memoryRedis!.start();
+			expect(answer.status).toBe(503);
+			expect(answer.retryAfter).not.toBeNull();
+			expect(whileDown).toHaveLength(0);
 
-		// A sender retries after Retry-After (503 again while the trigger reconnects, 409 while a copy starts).
-		const retried = await deliverUntilSettled(url(workflows.reject), message, apiKey.headers, {
-			retryStatuses: [409, 503],
-		});
-		expect(describeAnswer(retried.final)).toBe('200 accepted');
-		const again = await post(
-			triggerUrl(webhookUrls()[1], workflows.reject),
-			message,
-			apiKey.headers,
-		);
-		expect(describeAnswer(again)).toBe('200 duplicate');
-		const executions = await settled(db, workflows.reject.id, { issueIds: [id], atLeast: 1 });
-		expect(byIssue(executions, [id]).get(id)).toHaveLength(1);
-	});
+			// A sender retries after Retry-After (503 again while the trigger reconnects, 409 while a copy starts).
+			const retried = await deliverUntilSettled(url(workflows.reject), message, apiKey.headers, {
+				retryStatuses: [409, 503],
+			});
+			expect(describeAnswer(retried.final)).toBe('200 accepted');
+			const again = await post(
+				triggerUrl(webhookUrls()[1], workflows.reject),
+				message,
+				apiKey.headers,
+			);
+			expect(describeAnswer(again)).toBe('200 duplicate');
+			const executions = await settled(db, workflows.reject.id, { issueIds: [id], atLeast: 1 });
+			expect(byIssue(executions, [id]).get(id)).toHaveLength(1);
+		}),
+	);
 });
 
 describe('crash: webhook process 1 killed with SIGKILL in the middle of a burst (redis memory)', () => {
@@ -355,5 +384,5 @@ describe('crash: webhook process 1 killed with SIGKILL in the middle of a burst 
 		);
 	}, 20 * 60_000);
 
-	crashAssertions(() => result);
+	crashAssertions(() => result, failures.run);
 });
