@@ -61,13 +61,22 @@ function ensureServerPackages() {
 		}
 		const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 		log(`installing ${missing.join(', ')} (apt-get)`);
-		for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...missing]]) {
-			const result = spawnSync('apt-get', args, { env, encoding: 'utf8', stdio: 'pipe' });
-			if (result.status !== 0) {
-				throw new Error(
-					`apt-get ${args.join(' ')} failed (exit code ${result.status}):\n${`${result.stdout}${result.stderr}`.slice(-3000)}`,
-				);
+		// Debian starts a package's service on install (Redis on 6379, a Postgres cluster on 5432) unless
+		// policy-rc.d says no: the suites run their own servers and must leave nothing running.
+		const policy = '/usr/sbin/policy-rc.d';
+		const ownPolicy = !fs.existsSync(policy);
+		if (ownPolicy) fs.writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+		try {
+			for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...missing]]) {
+				const result = spawnSync('apt-get', args, { env, encoding: 'utf8', stdio: 'pipe' });
+				if (result.status !== 0) {
+					throw new Error(
+						`apt-get ${args.join(' ')} failed (exit code ${result.status}):\n${`${result.stdout}${result.stderr}`.slice(-3000)}`,
+					);
+				}
 			}
+		} finally {
+			if (ownPolicy) fs.rmSync(policy, { force: true });
 		}
 	}
 	const redisServer = which('redis-server');
@@ -228,7 +237,12 @@ async function startPostgres({ name = 'postgres' } = {}) {
 	const { postgresBin } = ensureServerPackages();
 	const asRoot = isRoot();
 	const osUser = asRoot ? 'postgres' : os.userInfo().username;
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ispm-${name}-`));
+	// The cluster's owner must reach its folder: as root, a private TMPDIR (e.g. under /root) will not do.
+	const parent =
+		asRoot && spawnSync('runuser', ['-u', osUser, '--', 'test', '-w', os.tmpdir()]).status !== 0
+			? '/tmp'
+			: os.tmpdir();
+	const dir = fs.mkdtempSync(path.join(parent, `ispm-${name}-`));
 	const dataDir = path.join(dir, 'data');
 	const logFile = path.join(dir, 'postgres.log');
 	const port = await getFreePort();
