@@ -4,9 +4,9 @@
  * which issue each one ran for, its status, its custom data, and waiting until n8n has settled.
  *
  * The issue of an execution comes from its custom data (`issueId`, table execution_metadata) when the
- * trigger records it, otherwise from its stored execution data: the trigger's output in the run data, or,
- * for an execution that never ran (`new`, or `crashed` before it started), the item waiting on its
- * execution stack. Execution data is stored with `flatted`; n8n's own copy parses it.
+ * trigger records it, otherwise from its stored execution data: the envelope in a node's output in the run
+ * data, or, for an execution that never ran (`new`, or `crashed` before it started), in the item waiting on
+ * its execution stack. Execution data is stored with `flatted`; n8n's own copy parses it.
  */
 import { join } from 'node:path';
 
@@ -34,18 +34,33 @@ export const UNFINISHED = ['new', 'running'];
 
 const issueIdCache = new WeakMap<Db, Map<number, string>>();
 
-type Items = Array<{ json?: { eventData?: { id?: unknown } } }> | null | undefined;
+type Items = Array<{ json?: unknown }> | null | undefined;
 interface StoredExecutionData {
 	resultData?: { runData?: Record<string, Array<{ data?: { main?: Items[] } }>> };
 	executionData?: { nodeExecutionStack?: Array<{ data?: { main?: Items[] } }> };
+}
+
+/**
+ * The issue id of an item: the `eventData.id` of the ISPM envelope it is or holds (the trigger's webhook
+ * output may wrap the envelope, e.g. `{ message: envelope, … }`, which its execute() unwraps).
+ */
+function envelopeIssueId(value: unknown, depth = 0): string | null {
+	if (!value || typeof value !== 'object' || depth > 3) return null;
+	const id = (value as { eventData?: { id?: unknown } }).eventData?.id;
+	if (typeof id === 'string') return id;
+	for (const inner of Object.values(value)) {
+		const found = envelopeIssueId(inner, depth + 1);
+		if (found) return found;
+	}
+	return null;
 }
 
 function firstIssueId(outputs: Array<Items[] | undefined>): string | null {
 	for (const main of outputs) {
 		for (const items of main ?? []) {
 			for (const item of items ?? []) {
-				const id = item?.json?.eventData?.id;
-				if (typeof id === 'string') return id;
+				const id = envelopeIssueId(item?.json);
+				if (id) return id;
 			}
 		}
 	}
