@@ -218,19 +218,21 @@ function publishWorkflow(runtime, env, id, options) {
 
 /**
  * Publishes several workflows, then checks in the database that each one really has an active version
- * (n8n's CLI logs some failures without a non-zero exit code).
+ * (n8n's CLI logs some failures without a non-zero exit code). `query` reads n8n's database (default: the
+ * instance's SQLite file; see sqliteQuery).
  */
-async function publishWorkflows(runtime, env, ids) {
+async function publishWorkflows(
+	runtime,
+	env,
+	ids,
+	{ query = sqliteQuery(runtime, env.N8N_USER_FOLDER) } = {},
+) {
 	for (const id of ids) publishWorkflow(runtime, env, id);
 	if (ids.length === 0) return;
-	// n8n 2.x marks a published workflow by its active version; 1.x by its `active` flag.
-	const activeColumn = n8nMajor(runtime) >= 2 ? 'activeVersionId IS NOT NULL' : 'active = 1';
-	const rows = await queryDb(
-		runtime,
-		env.N8N_USER_FOLDER,
-		`SELECT id FROM workflow_entity WHERE ${activeColumn} AND id IN (${ids.map(() => '?').join(',')})`,
-		ids,
-	);
+	// n8n 2.x marks a published workflow by its active version; 1.x by its `active` flag. Quoted names and no
+	// parameters: the same text runs on SQLite and Postgres.
+	const isPublished = n8nMajor(runtime) >= 2 ? '"activeVersionId" IS NOT NULL' : '"active" IS TRUE';
+	const rows = await query(`SELECT "id" FROM "workflow_entity" WHERE ${isPublished}`);
 	const published = new Set(rows.map((r) => r.id));
 	const missing = ids.filter((id) => !published.has(id));
 	if (missing.length) throw new Error(`n8n did not publish workflow(s) ${missing.join(', ')}`);
@@ -356,13 +358,17 @@ function isN8nProcess(pid) {
 }
 
 /**
- * Starts `n8n start` and resolves once GET /healthz/readiness answers 200.
+ * Starts `n8n start` (or another long-running n8n command: `worker`, `webhook`) and resolves once
+ * GET /healthz/readiness answers 200 (on N8N_PORT, or at readinessUrl: a worker serves it on
+ * QUEUE_HEALTH_CHECK_PORT).
  * output: 'inherit' (the console) or a log file path (appended).
  * detached: own process group, so stopN8n can also end n8n's task runner if it must force-kill.
  */
 async function startN8n({
 	runtime,
 	env,
+	command = 'start',
+	readinessUrl,
 	output = 'inherit',
 	detached = false,
 	readyTimeoutMs = 300000,
@@ -382,7 +388,7 @@ async function startN8n({
 		stdio = ['ignore', fd, fd];
 		readOutput = () => readFrom(output, offset);
 	}
-	const child = spawn(runtime.node, [runtime.n8nBin, 'start'], {
+	const child = spawn(runtime.node, [runtime.n8nBin, ...[command].flat()], {
 		env,
 		cwd: env.N8N_USER_FOLDER,
 		stdio,
@@ -415,7 +421,8 @@ async function startN8n({
 				`n8n exited before it was ready (code ${exited.code}, signal ${exited.signal})${tail}`,
 			);
 		}
-		if ((await httpStatus(`http://127.0.0.1:${port}/healthz/readiness`)) === 200) break;
+		if ((await httpStatus(readinessUrl || `http://127.0.0.1:${port}/healthz/readiness`)) === 200)
+			break;
 		if (Date.now() > deadline) {
 			await stopN8n(child);
 			throw new Error(`n8n was not ready within ${readyTimeoutMs} ms`);
@@ -532,22 +539,24 @@ async function waitForPublications(
 	timeoutMs = 120000,
 	hasExited = () => null,
 ) {
+	return waitForPublicationsIn(sqliteQuery(runtime, userFolder), { timeoutMs, hasExited });
+}
+
+/**
+ * waitForPublications for any database n8n uses: `query(sql)` resolves with rows (SQLite or Postgres; the
+ * statements quote n8n's camelCase names, which both accept).
+ */
+async function waitForPublicationsIn(query, { timeoutMs = 120000, hasExited = () => null } = {}) {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const published = await queryDb(
-			runtime,
-			userFolder,
-			'SELECT id, name, activeVersionId FROM workflow_entity WHERE activeVersionId IS NOT NULL ORDER BY id',
+		const published = await query(
+			'SELECT "id", "name", "activeVersionId" FROM "workflow_entity" WHERE "activeVersionId" IS NOT NULL ORDER BY "id"',
 		);
-		const [{ inFlight }] = await queryDb(
-			runtime,
-			userFolder,
-			"SELECT COUNT(*) AS inFlight FROM workflow_publication_outbox WHERE status IN ('pending', 'in_progress')",
+		const [{ inFlight }] = await query(
+			'SELECT COUNT(*) AS "inFlight" FROM "workflow_publication_outbox" WHERE "status" IN (\'pending\', \'in_progress\')',
 		);
-		const statuses = await queryDb(
-			runtime,
-			userFolder,
-			'SELECT workflowId, versionId, status, errorMessage FROM workflow_publication_trigger_status',
+		const statuses = await query(
+			'SELECT "workflowId", "versionId", "status", "errorMessage" FROM "workflow_publication_trigger_status"',
 		);
 		const results = published.map((w) => {
 			const rows = statuses.filter(
@@ -563,7 +572,7 @@ async function waitForPublications(
 					: null,
 			};
 		});
-		if (inFlight === 0 && results.every((r) => r.status !== 'waiting')) return results;
+		if (Number(inFlight) === 0 && results.every((r) => r.status !== 'waiting')) return results;
 		if (hasExited()) throw new Error('n8n exited while activating its published workflows');
 		if (Date.now() > deadline) {
 			const pending = results.filter((r) => r.status === 'waiting').map((r) => r.workflowId);
@@ -693,6 +702,11 @@ function transactDb(runtime, userFolder, statements) {
 	);
 }
 
+/** A `query(sql, params)` function over an instance's SQLite database (see queryDb). */
+function sqliteQuery(runtime, userFolder) {
+	return (sql, params = []) => queryDb(runtime, userFolder, sql, params);
+}
+
 /** Workflow files in a folder: *.json whose content is a workflow (has a `nodes` array). */
 function workflowFiles(dir) {
 	return fs
@@ -734,6 +748,8 @@ module.exports = {
 	queryDb,
 	transactDb,
 	waitForPublications,
+	waitForPublicationsIn,
+	sqliteQuery,
 	workflowFiles,
 	sleep,
 };

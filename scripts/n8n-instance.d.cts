@@ -87,10 +87,16 @@ export declare function publishWorkflow(
 	id: string,
 	options?: { quiet?: boolean },
 ): string;
+/** Runs one SQL statement against n8n's database; `?` placeholders. */
+export type QueryFn = <T = Record<string, unknown>>(
+	sql: string,
+	params?: Array<string | number | null>,
+) => Promise<T[]>;
 export declare function publishWorkflows(
 	runtime: Runtime,
 	env: NodeJS.ProcessEnv,
 	ids: string[],
+	options?: { query?: QueryFn },
 ): Promise<void>;
 export declare function n8nMajor(runtime: Runtime): number;
 export declare function ownerSession(
@@ -107,6 +113,10 @@ export declare function getFreePort(): Promise<number>;
 export declare function startN8n(options: {
 	runtime: Runtime;
 	env: NodeJS.ProcessEnv;
+	/** The n8n command: `start` (default), `worker`, `webhook`, or an argument list. */
+	command?: string | string[];
+	/** Default http://127.0.0.1:<N8N_PORT>/healthz/readiness. */
+	readinessUrl?: string;
 	/** 'inherit' (default) or a log file path to append to. */
 	output?: string;
 	detached?: boolean;
@@ -121,6 +131,11 @@ export declare function waitForPublications(
 	userFolder: string,
 	timeoutMs?: number,
 ): Promise<Publication[]>;
+export declare function waitForPublicationsIn(
+	query: QueryFn,
+	options?: { timeoutMs?: number; hasExited?: () => unknown },
+): Promise<Publication[]>;
+export declare function sqliteQuery(runtime: Runtime, userFolder: string): QueryFn;
 export declare function stopN8n(
 	childOrPid: ChildProcess | number,
 	options?: { timeoutMs?: number },

@@ -1,0 +1,252 @@
+/**
+ * The crash scenario, the same for regular and queue mode: a burst of distinct new issues from several
+ * concurrent senders, the answering n8n process killed with SIGKILL after a number of answers, restarted,
+ * n8n left to settle (no execution `new` or `running`), then the issues delivered again:
+ * - every issue whose execution succeeded, to see it answered `duplicate` and start nothing;
+ * - every issue that was not answered `accepted` (no answer, or anything else), the way a sender retries:
+ *   again after Retry-After while the answer is 409 (a claim of the killed process may stay pending for its
+ *   lease), until it is answered.
+ * It measures; the suites assert (see CrashResult).
+ */
+import { makeIssue } from '../e2e/fixtures';
+import {
+	deliverUntilSettled,
+	describeAnswer,
+	inParallel,
+	issueIdOf,
+	post,
+	tally,
+	type Answer,
+	type IspmMessage,
+} from './delivery';
+import { byIssue, settled, type Db, type Execution } from './executions';
+import { table } from './report';
+
+export interface CrashTarget {
+	db: Db;
+	workflowId: string;
+	/** Where the senders deliver (the process that is killed; the same URL after its restart). */
+	url: string;
+	headers: Record<string, string>;
+	/** SIGKILL the answering process. */
+	kill(): Promise<void>;
+	/** Start it again and wait until it is ready. */
+	restart(): Promise<void>;
+}
+
+export interface CrashOptions {
+	issues?: number;
+	senders?: number;
+	killAfterAnswers?: number;
+}
+
+export interface CrashResult {
+	sent: number;
+	/** Answers of the burst, by kind (`200 accepted`, `0 no answer`, …). */
+	burst: Record<string, number>;
+	/** Answers that had arrived when the kill was sent. */
+	answeredBeforeKill: number;
+	accepted: string[];
+	/** Issues answered `accepted` in the burst with no execution at all once n8n settled after the restart. */
+	acceptedWithoutExecution: string[];
+	/** Execution statuses once n8n settled after the restart (all executions of the burst's issues). */
+	statusesAfterRestart: Record<string, number>;
+	/** Issues with a successful execution after the restart, delivered again. */
+	succeeded: string[];
+	succeededAgain: Record<string, number>;
+	/** Executions started by delivering the succeeded issues again. */
+	succeededRerun: number;
+	/** Issues not answered `accepted` in the burst, delivered again until answered. */
+	unanswered: string[];
+	unansweredAgain: Record<string, number>;
+	/** Answers of those re-deliveries that were neither `accepted` nor `duplicate`. */
+	unansweredOddAnswers: string[];
+	/** Issues with more than one execution that is not `crashed`. */
+	ranTwice: string[];
+	/** Issues with a crashed execution whose re-delivery was answered `accepted` (run again, on purpose). */
+	crashedThenAcceptedAgain: string[];
+	/** Issues whose every execution is `crashed` (left for a person to retry in n8n). */
+	onlyCrashed: string[];
+	/** Issues with no execution at all at the end, although every one was finally answered. */
+	lost: string[];
+	/** The same, among the issues not accepted in the burst (so delivered again). */
+	unansweredLost: string[];
+}
+
+function statusCounts(executions: Execution[]): Record<string, number> {
+	const counts: Record<string, number> = {};
+	for (const e of executions) counts[e.status] = (counts[e.status] ?? 0) + 1;
+	return counts;
+}
+
+const isAccepted = (a: Answer) => a.status === 200 && a.outcome === 'accepted';
+
+export async function runCrashScenario(
+	target: CrashTarget,
+	{ issues = 300, senders = 8, killAfterAnswers = 100 }: CrashOptions = {},
+): Promise<CrashResult> {
+	const messages: IspmMessage[] = Array.from({ length: issues }, () => makeIssue());
+	const ids = messages.map(issueIdOf);
+	const { db, workflowId, headers } = target;
+
+	// 1. The burst; the kill goes out from the sender that received the `killAfterAnswers`-th answer.
+	let answered = 0;
+	let answeredBeforeKill = 0;
+	let killing: Promise<void> | null = null;
+	const burst = await inParallel(
+		messages,
+		senders,
+		(message) => post(target.url, message, headers),
+		(answer) => {
+			if (answer.status > 0) answered += 1;
+			if (!killing && answered >= killAfterAnswers) {
+				answeredBeforeKill = answered;
+				killing = target.kill();
+			}
+		},
+	);
+	if (!killing)
+		throw new Error(`only ${answered} of ${issues} deliveries were answered; nothing was killed`);
+	await killing;
+	const accepted = ids.filter((_, i) => isAccepted(burst[i]));
+
+	// 2. Restart, and let n8n settle: resumed executions run, abandoned ones are marked crashed.
+	await target.restart();
+	const afterRestart = await settled(db, workflowId, {
+		issueIds: ids,
+		atLeast: accepted.length,
+		expectWithinMs: 15_000,
+	});
+	const groupsAfterRestart = byIssue(afterRestart, ids);
+	const acceptedWithoutExecution = accepted.filter(
+		(id) => groupsAfterRestart.get(id)!.length === 0,
+	);
+	const succeeded = ids.filter((id) =>
+		groupsAfterRestart.get(id)!.some((e) => e.status === 'success'),
+	);
+
+	// 3. Everything that already ran, again: answered `duplicate`, starts nothing.
+	const byId = new Map(messages.map((m) => [issueIdOf(m), m]));
+	const succeededAnswers = await inParallel(
+		succeeded,
+		senders,
+		async (id) => (await deliverUntilSettled(target.url, byId.get(id), headers)).final,
+	);
+	const afterSucceeded = await settled(db, workflowId);
+	const succeededRerun =
+		afterSucceeded.filter((e) => e.issueId !== null && succeeded.includes(e.issueId)).length -
+		afterRestart.filter((e) => e.issueId !== null && succeeded.includes(e.issueId)).length;
+
+	// 4. Everything that was not answered `accepted`, again, as a sender retries.
+	const unanswered = ids.filter((_, i) => !isAccepted(burst[i]));
+	const unansweredAnswers = await inParallel(
+		unanswered,
+		senders,
+		async (id) => (await deliverUntilSettled(target.url, byId.get(id), headers)).final,
+	);
+	const final = await settled(db, workflowId, {
+		issueIds: ids,
+		atLeast: afterSucceeded.length + unansweredAnswers.filter(isAccepted).length,
+		expectWithinMs: 15_000,
+	});
+	const groups = byIssue(final, ids);
+	const acceptedAgain = new Set(unanswered.filter((_, i) => isAccepted(unansweredAnswers[i])));
+
+	return {
+		sent: issues,
+		burst: tally(burst),
+		answeredBeforeKill,
+		accepted,
+		acceptedWithoutExecution,
+		statusesAfterRestart: statusCounts(
+			afterRestart.filter((e) => e.issueId && ids.includes(e.issueId)),
+		),
+		succeeded,
+		succeededAgain: tally(succeededAnswers),
+		succeededRerun,
+		unanswered,
+		unansweredAgain: tally(unansweredAnswers),
+		unansweredOddAnswers: unansweredAnswers
+			.filter((a) => !(a.status === 200 && ['accepted', 'duplicate'].includes(a.outcome)))
+			.map(describeAnswer),
+		ranTwice: ids.filter((id) => groups.get(id)!.filter((e) => e.status !== 'crashed').length > 1),
+		crashedThenAcceptedAgain: ids.filter(
+			(id) => acceptedAgain.has(id) && groups.get(id)!.some((e) => e.status === 'crashed'),
+		),
+		onlyCrashed: ids.filter((id) => {
+			const runs = groups.get(id)!;
+			return runs.length > 0 && runs.every((e) => e.status === 'crashed');
+		}),
+		lost: ids.filter((id) => groups.get(id)!.length === 0),
+		unansweredLost: unanswered.filter((id) => groups.get(id)!.length === 0),
+	};
+}
+
+const counts = (record: Record<string, number>) =>
+	Object.entries(record)
+		.map(([k, v]) => `${k}: ${v}`)
+		.join(', ') || 'none';
+
+/** The result as a Markdown table (one row per measured fact). */
+export function crashTable(result: CrashResult): string {
+	return table(
+		['measured', 'value'],
+		[
+			['issues sent (distinct, new)', result.sent],
+			['answers when the kill was sent', result.answeredBeforeKill],
+			['burst answers', counts(result.burst)],
+			[
+				'answered `accepted`, no execution after restart',
+				`${result.acceptedWithoutExecution.length} of ${result.accepted.length}`,
+			],
+			['executions after restart (settled)', counts(result.statusesAfterRestart)],
+			['succeeded, delivered again: answers', counts(result.succeededAgain)],
+			[
+				'succeeded, delivered again: executions started',
+				`${result.succeededRerun} (of ${result.succeeded.length} re-sent)`,
+			],
+			['not accepted in the burst, delivered again: answers', counts(result.unansweredAgain)],
+			['issues run twice (executions not crashed > 1)', result.ranTwice.length],
+			['issues with a crashed execution, accepted again', result.crashedThenAcceptedAgain.length],
+			['issues whose only executions crashed', result.onlyCrashed.length],
+			['issues with no execution at all at the end', result.lost.length],
+			['… of them not accepted in the burst, delivered again', result.unansweredLost.length],
+		],
+	);
+}
+
+/**
+ * The crash test's assertions (issue 10), as Jest tests over the result `result()` of runCrashScenario
+ * (read when the tests run, after the scenario's beforeAll). `wrap` wraps each test body (failureLogs).
+ */
+export function crashAssertions(
+	result: () => CrashResult,
+	wrap: (body: () => Promise<void>) => () => Promise<void> = (body) => body,
+): void {
+	test(
+		'every issue answered "accepted" has an execution (finished, or marked crashed)',
+		wrap(async () => {
+			expect(result().accepted.length).toBeGreaterThan(0);
+			expect(result().acceptedWithoutExecution).toEqual([]);
+		}),
+	);
+
+	test(
+		'every issue that already ran, delivered again, is answered "duplicate" and starts nothing',
+		wrap(async () => {
+			expect(result().succeeded.length).toBeGreaterThan(0);
+			expect(result().succeededAgain).toEqual({ '200 duplicate': result().succeeded.length });
+			expect(result().succeededRerun).toBe(0);
+		}),
+	);
+
+	test(
+		'every issue that was not answered is accepted or a duplicate when sent again, and none runs twice',
+		wrap(async () => {
+			expect(result().unanswered.length).toBeGreaterThan(0);
+			expect(result().unansweredOddAnswers).toEqual([]);
+			expect(result().ranTwice).toEqual([]);
+			expect(result().unansweredLost).toEqual([]);
+		}),
+	);
+}
