@@ -60,7 +60,7 @@ function parseBody(body: unknown): unknown {
 export function receiveDelivery(delivery: Delivery, settings: ReceiveSettings): ReceiveOutcome {
 	let required: Array<[string, string]>;
 	try {
-		required = requiredParameters(settings.credential);
+		required = requiredParameters(settings.credential, settings.location);
 	} catch (error) {
 		const reason =
 			error instanceof CredentialConfigError ? error.message : 'its credential is unreadable';

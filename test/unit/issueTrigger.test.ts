@@ -306,3 +306,44 @@ describe('ISPM Issue Trigger webhook()', () => {
 		});
 	});
 });
+
+describe('ISPM Issue Trigger: a credential a header cannot carry (issue 11)', () => {
+	const NON_ASCII_KEY = 'clé-ключ-7f3a9c';
+
+	it.each([
+		['as sent in UTF-8', NON_ASCII_KEY],
+		['percent-encoded', encodeURIComponent(NON_ASCII_KEY)],
+		['as Latin-1 bytes would read', Buffer.from(NON_ASCII_KEY, 'utf8').toString('latin1')],
+	])(
+		'should answer "not configured" (500), not 401, to a delivery with the key %s',
+		async (_case, sent) => {
+			const trigger = host({}, { key: 'X-ISPM-Key', value: NON_ASCII_KEY });
+			const answer = await trigger.deliver(delivery(sampleEnvelope(), { 'X-ISPM-Key': sent }));
+			expect(answer).toEqual({
+				status: 500,
+				body: {
+					error: expect.stringMatching(
+						/^The ISPM Issue Trigger is not configured: The ISPM credential's Value cannot be sent in an HTTP header: it contains a non-ASCII character/,
+					),
+				},
+				executionStarted: false,
+			});
+			expect(JSON.stringify(answer)).not.toContain(NON_ASCII_KEY);
+		},
+	);
+
+	it('should name an extra parameter whose value ends with a space', async () => {
+		const trigger = host({}, { ...headerCredential, additionalParameters: '{"X-Tenant":"acme "}' });
+		const answer = await trigger.deliver(delivery(sampleEnvelope()));
+		expect(answer.status).toBe(500);
+		expect((answer.body as { error: string }).error).toMatch(
+			/Additional Parameters: the value of "X-Tenant" cannot be sent in an HTTP header: it starts or ends with a space or tab/,
+		);
+	});
+
+	it('should still accept that key from a query credential', async () => {
+		const trigger = host({ authentication: 'queryAuth' }, { key: 'clientToken', value: NON_ASCII_KEY });
+		const answer = await trigger.deliver({ query: { clientToken: NON_ASCII_KEY }, body: sampleEnvelope() });
+		expect(answer).toMatchObject({ status: 200, body: { status: 'accepted' } });
+	});
+});
