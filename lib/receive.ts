@@ -15,9 +15,11 @@ import {
 import { validateEnvelope, type IspmEnvelope, type ValidationProblem } from './envelope';
 import { decide, type IssueFilter } from './issueFilter';
 import type { IssueMemory } from './issueMemory';
+import type { BodyReading } from './requestBody';
 
 export interface Delivery extends IncomingParameters {
-	body: unknown;
+	/** The message as the sender put it on the wire (lib/requestBody.ts); read only once authenticated. */
+	readBody: () => Promise<BodyReading>;
 }
 
 export interface ReceiveSettings {
@@ -35,8 +37,12 @@ export interface ReceiveSettings {
 export type ReceiveOutcome =
 	| { status: 401; body: { error: string } }
 	| { status: 500; body: { error: string } }
-	| { status: 400; body: { error: string; problems: ValidationProblem[] } }
-	| { status: 200; body: { status: 'ignored'; reason: string } }
+	| { status: 400; body: { error: string; problems: ValidationProblem[] }; issueId?: string }
+	| {
+			status: 400 | 413 | 415;
+			body: { error: string; contentType: string | null; expected: string };
+	  }
+	| { status: 200; body: { status: 'ignored'; reason: string }; issueId: string }
 	| { status: 200; body: { status: 'duplicate'; issueId: string } }
 	| {
 			status: 200;
@@ -47,17 +53,16 @@ export type ReceiveOutcome =
 export const UNAUTHORIZED_MESSAGE =
 	'Unauthorized: the API key or a required parameter is missing or wrong';
 
-function parseBody(body: unknown): unknown {
-	// A body sent without a JSON content type reaches the node as text.
-	if (typeof body !== 'string') return body;
-	try {
-		return JSON.parse(body);
-	} catch {
-		return body;
-	}
+/** The issue a message that failed validation names, for the trace (never a secret: the sender's data). */
+function issueIdIn(message: unknown): string | undefined {
+	const eventData = (message as { eventData?: { id?: unknown } } | null)?.eventData;
+	return typeof eventData?.id === 'string' ? eventData.id : undefined;
 }
 
-export function receiveDelivery(delivery: Delivery, settings: ReceiveSettings): ReceiveOutcome {
+export async function receiveDelivery(
+	delivery: Delivery,
+	settings: ReceiveSettings,
+): Promise<ReceiveOutcome> {
 	let required: Array<[string, string]>;
 	try {
 		required = requiredParameters(settings.credential, settings.location);
@@ -70,7 +75,12 @@ export function receiveDelivery(delivery: Delivery, settings: ReceiveSettings): 
 		return { status: 401, body: { error: UNAUTHORIZED_MESSAGE } };
 	}
 
-	const checked = validateEnvelope(parseBody(delivery.body));
+	const reading = await delivery.readBody();
+	if (!reading.ok) {
+		const { error, contentType, expected } = reading;
+		return { status: reading.status, body: { error, contentType, expected } };
+	}
+	const checked = validateEnvelope(reading.value);
 	if (!checked.ok) {
 		return {
 			status: 400,
@@ -78,12 +88,19 @@ export function receiveDelivery(delivery: Delivery, settings: ReceiveSettings): 
 				error: 'The body is not a valid ISPM event hook message',
 				problems: checked.problems,
 			},
+			issueId: issueIdIn(reading.value),
 		};
 	}
 	const envelope = checked.value;
 
 	const decision = decide(settings.filter, envelope);
-	if (!decision.pass) return { status: 200, body: { status: 'ignored', reason: decision.reason } };
+	if (!decision.pass) {
+		return {
+			status: 200,
+			body: { status: 'ignored', reason: decision.reason },
+			issueId: envelope.eventData.id,
+		};
+	}
 
 	const issueId = envelope.eventData.id;
 	if (settings.memory && !settings.memory().claim(issueId)) {

@@ -32,8 +32,11 @@ export type BodyReading =
 	| { ok: true; value: unknown }
 	| {
 			ok: false;
-			/** 415: a content type, charset or encoding the trigger cannot read; 400: bytes that are not JSON. */
-			status: 400 | 415;
+			/**
+			 * 415: a content type, charset or encoding the trigger cannot read; 400: bytes that are not JSON;
+			 * 413: more bytes than n8n accepts.
+			 */
+			status: 400 | 413 | 415;
 			error: string;
 			/** The Content-Type received (shortened), `null` when there was none. */
 			contentType: string | null;
@@ -152,6 +155,25 @@ function isObject(value: unknown): boolean {
 	return value !== null && typeof value === 'object' && !(value instanceof Uint8Array);
 }
 
+/** An answer that names the content type received (shortened; `null` when none) and the one expected. */
+function refusal(
+	status: 400 | 413 | 415,
+	problem: string,
+	contentType: string | undefined,
+): BodyReading {
+	const received =
+		contentType === undefined || contentType.trim() === ''
+			? null
+			: contentType.trim().slice(0, MAX_QUOTED_CONTENT_TYPE_CHARS);
+	return {
+		ok: false,
+		status,
+		error: `${problem} (Content-Type received: ${received === null ? 'none' : `"${received}"`}; expected: ${EXPECTED_CONTENT_TYPE}, UTF-8)`,
+		contentType: received,
+		expected: EXPECTED_CONTENT_TYPE,
+	};
+}
+
 /**
  * Reads the message from a webhook request's body: n8n's parsed object when n8n parsed it from JSON,
  * otherwise the bytes. Any JSON value is returned (`ok`), an array or a number too: whether it is an ISPM
@@ -168,17 +190,7 @@ export function readRequestBody(body: WireBody): BodyReading {
 		return { ok: true, value: body.parsed };
 	}
 
-	const received =
-		body.contentType === undefined || body.contentType.trim() === ''
-			? null
-			: body.contentType.trim().slice(0, MAX_QUOTED_CONTENT_TYPE_CHARS);
-	const fail = (status: 400 | 415, problem: string): BodyReading => ({
-		ok: false,
-		status,
-		error: `${problem} (Content-Type received: ${received === null ? 'none' : `"${received}"`}; expected: ${EXPECTED_CONTENT_TYPE}, UTF-8)`,
-		contentType: received,
-		expected: EXPECTED_CONTENT_TYPE,
-	});
+	const fail = (status: 400 | 415, problem: string) => refusal(status, problem, body.contentType);
 	const unreadableEncoding = () =>
 		fail(
 			415,
@@ -226,4 +238,59 @@ export function readRequestBody(body: WireBody): BodyReading {
 		);
 	}
 	return parse(decoded.text);
+}
+
+/** The parts of n8n's webhook request (Express' `req`, extended by n8n's raw-body reader) read here. */
+export interface WebhookRequest {
+	headers: Record<string, string | string[] | undefined>;
+	/** What n8n parsed (`getBodyData()` returns it). */
+	body?: unknown;
+	/** Set once n8n (or `readRawBody`) has read the body. */
+	rawBody?: Uint8Array;
+	/** n8n's reader: reads the body once (undoing gzip / deflate) into `rawBody`. */
+	readRawBody?: () => Promise<void>;
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+	return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** raw-body's error for a body over n8n's limit (`N8N_PAYLOAD_SIZE_MAX`). */
+function isTooLarge(error: unknown): boolean {
+	const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
+	return type === 'entity.too.large' || status === 413;
+}
+
+/**
+ * `readRequestBody` over n8n's request: the bytes are read here when n8n did not read them (a trigger of
+ * typeVersion 1.1 and a content type n8n does not parse). A multipart body is not read: n8n's form parser
+ * has consumed it. Call it only for an authenticated request.
+ */
+export async function readWebhookBody(request: WebhookRequest): Promise<BodyReading> {
+	const contentType = header(request.headers['content-type']);
+	const contentEncoding = header(request.headers['content-encoding']);
+	const multipart = parseMediaType(contentType).type.startsWith('multipart/');
+	if (request.rawBody === undefined && !multipart && request.readRawBody) {
+		try {
+			await request.readRawBody();
+		} catch (error) {
+			return isTooLarge(error)
+				? refusal(
+						413,
+						'The body is larger than this n8n accepts (its N8N_PAYLOAD_SIZE_MAX setting)',
+						contentType,
+					)
+				: refusal(
+						400,
+						'The body could not be read as sent (the request was cut short, or its gzip or deflate encoding is corrupt)',
+						contentType,
+					);
+		}
+	}
+	return readRequestBody({
+		parsed: request.body,
+		raw: multipart ? undefined : request.rawBody,
+		contentType,
+		contentEncoding,
+	});
 }

@@ -11,10 +11,12 @@ import {
 } from 'n8n-workflow';
 
 import type { IspmApiKeyCredential } from '../../lib/apiKeyAuth';
+import { deliveryLogLine, executionCustomData } from '../../lib/deliveryTrace';
 import type { IspmEnvelope } from '../../lib/envelope';
 import { createIssueFilter } from '../../lib/issueFilter';
 import { DEFAULT_REMEMBER_ISSUES, memoryFor, STATIC_DATA_KEY } from '../../lib/issueMemory';
 import { receiveDelivery } from '../../lib/receive';
+import { readWebhookBody, type WebhookRequest } from '../../lib/requestBody';
 import { simplify } from '../../lib/simplify';
 import { ispmApiKeyTest } from '../IspmEventHook/credentialTest';
 import { triggerProperties } from './description';
@@ -112,11 +114,12 @@ export class IspmIssueTrigger implements INodeType {
 		const credential = await this.getCredentials<IspmApiKeyCredential & IDataObject>(
 			authentication === 'queryAuth' ? 'ispmQueryAuthApi' : 'ispmHeaderAuthApi',
 		);
-		const outcome = receiveDelivery(
+		const outcome = await receiveDelivery(
 			{
 				headers: this.getHeaderData(),
 				query: this.getQueryData() as IDataObject,
-				body: this.getBodyData(),
+				readBody: async () =>
+					await readWebhookBody(this.getRequestObject() as unknown as WebhookRequest),
 			},
 			{
 				location: authentication === 'queryAuth' ? 'query' : 'header',
@@ -131,6 +134,10 @@ export class IspmIssueTrigger implements INodeType {
 		// The node answers itself: with responseMode onReceived n8n would otherwise send its own
 		// "responseData" default instead of this body whenever an execution starts.
 		this.getResponseObject().status(outcome.status).json(outcome.body);
+		if (!('envelope' in outcome)) {
+			const line = deliveryLogLine(outcome);
+			this.logger.debug(line.message, line.metadata);
+		}
 		return 'envelope' in outcome
 			? { noWebhookResponse: true, workflowData: [[{ json: outcome.envelope as IDataObject }]] }
 			: { noWebhookResponse: true };
@@ -150,6 +157,9 @@ export class IspmIssueTrigger implements INodeType {
 			for (const item of items) memory.claim((item.json as IspmEnvelope).eventData.id);
 			memory.persistInto(staticData);
 		}
+		// The accepted issue, findable from the Executions list (one issue per execution).
+		if (items.length > 0)
+			this.customData.setAll(executionCustomData(items[0].json as IspmEnvelope));
 		return [
 			items.map((item, index) => ({
 				json: options.simplify ? (simplify(item.json as IspmEnvelope) as IDataObject) : item.json,

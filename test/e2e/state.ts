@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 import type { Publication, Runtime } from '../../scripts/n8n-instance.cjs';
+import type { Owner } from '../helpers/n8nRest';
 import type { E2eSecrets } from './fixtures';
 
 export interface E2eState {
@@ -26,6 +27,8 @@ export interface E2eState {
 	publications: Publication[] | null;
 	/** Environment overrides given to n8n (besides the defaults of n8nEnv). */
 	envExtra: Record<string, string>;
+	/** The instance owner, created once n8n is up, for what a designer does in the editor (Test connection). */
+	owner: Owner;
 }
 
 export const STATE_ENV = 'ISPM_E2E_STATE';

@@ -28,7 +28,50 @@ import { IspmIssueTrigger } from '../../nodes/IspmIssueTrigger/IspmIssueTrigger.
 export interface HostDelivery {
 	headers?: Record<string, string>;
 	query?: Record<string, unknown>;
+	/**
+	 * What n8n parsed. Without `raw`, the bytes are made from it as n8n would have received them: an object
+	 * as `application/json`, a string as `text/plain` (unless `headers` name a content type).
+	 */
 	body: unknown;
+	/** The bytes on the wire, for n8n's `rawBody` (`readRawBody()` then sets it, as n8n's does). */
+	raw?: Buffer;
+}
+
+/** The request object n8n hands a webhook (`getRequestObject()`), with n8n's raw-body reader. */
+function requestObject(
+	delivery: HostDelivery,
+	headers: Record<string, string>,
+	onRead: () => void,
+) {
+	const given = headers['content-type'] !== undefined;
+	const isText = typeof delivery.body === 'string';
+	if (!given && delivery.body !== undefined)
+		headers['content-type'] = isText ? 'text/plain' : 'application/json';
+	const raw =
+		delivery.raw ??
+		(delivery.body === undefined
+			? Buffer.alloc(0)
+			: Buffer.from(isText ? (delivery.body as string) : JSON.stringify(delivery.body), 'utf8'));
+	const request: {
+		headers: Record<string, string>;
+		body: unknown;
+		rawBody?: Buffer;
+		readRawBody(): Promise<void>;
+	} = {
+		headers,
+		body: delivery.body,
+		async readRawBody() {
+			onRead();
+			request.rawBody = raw;
+		},
+	};
+	return request;
+}
+
+export interface HostLogLine {
+	level: string;
+	message: string;
+	metadata: unknown;
 }
 
 export interface HostAnswer {
@@ -39,7 +82,8 @@ export interface HostAnswer {
 
 type StaticData = IDataObject & { __dataChanged?: boolean };
 
-const tick = (maxMs: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * maxMs));
+const tick = (maxMs: number) =>
+	new Promise((resolve) => setTimeout(resolve, Math.random() * maxMs));
 
 export class WebhookTriggerHost {
 	/** The workflow's static data as stored in the database. */
@@ -47,6 +91,15 @@ export class WebhookTriggerHost {
 
 	/** Outputs of every execution's trigger step, in the order they finished. */
 	readonly executions: INodeExecutionData[][] = [];
+
+	/** Custom data each execution set (`this.customData`), in the order they ran the trigger step. */
+	readonly customData: Array<Record<string, string>> = [];
+
+	/** What the node logged through `this.logger`. */
+	readonly logs: HostLogLine[] = [];
+
+	/** How many deliveries had their body read (`readRawBody()`). */
+	bodiesRead = 0;
 
 	/** Scripted durations (ms) of the rest of the workflow for the next executions, in start order. */
 	readonly workflowDurations: number[] = [];
@@ -81,16 +134,22 @@ export class WebhookTriggerHost {
 		while (this.running.length) await Promise.all(this.running);
 	}
 
-	async deliver(delivery: HostDelivery, mode: 'webhook' | 'manual' = 'webhook'): Promise<HostAnswer> {
+	async deliver(
+		delivery: HostDelivery,
+		mode: 'webhook' | 'manual' = 'webhook',
+	): Promise<HostAnswer> {
 		const staticData = this.load();
 		const response = { status: 200, body: undefined as unknown };
+		const headers = lowerCaseKeys(delivery.headers ?? {});
+		const request = requestObject(delivery, headers, () => (this.bodiesRead += 1));
 		const context = {
 			...this.common(staticData, mode),
 			getNodeParameter: (name: string, fallback?: unknown) => this.parameter(name, fallback),
 			getCredentials: async () => ({ ...this.credential }),
-			getHeaderData: () => lowerCaseKeys(delivery.headers ?? {}),
+			getHeaderData: () => headers,
 			getQueryData: () => delivery.query ?? {},
 			getBodyData: () => delivery.body,
+			getRequestObject: () => request,
 			getResponseObject: () => ({
 				status(code: number) {
 					response.status = code;
@@ -121,13 +180,19 @@ export class WebhookTriggerHost {
 		const duration = this.workflowDurations.shift();
 		await tick(5);
 		const staticData = this.load();
+		const customData: Record<string, string> = {};
+		this.customData.push(customData);
 		const context = {
 			...this.common(staticData, mode),
+			customData: { setAll: (values: Record<string, string>) => Object.assign(customData, values) },
 			getInputData: () => input,
-			getNodeParameter: (name: string, _index: number, fallback?: unknown) => this.parameter(name, fallback),
+			getNodeParameter: (name: string, _index: number, fallback?: unknown) =>
+				this.parameter(name, fallback),
 		} as unknown as IExecuteFunctions;
 		const [output] = await this.node.execute.call(context);
-		await (duration === undefined ? tick(this.workflowMs) : new Promise((resolve) => setTimeout(resolve, duration)));
+		await (duration === undefined
+			? tick(this.workflowMs)
+			: new Promise((resolve) => setTimeout(resolve, duration)));
 		if (mode !== 'manual' && staticData.__dataChanged) this.database = JSON.stringify(staticData);
 		this.executions.push(output);
 	}
@@ -137,25 +202,37 @@ export class WebhookTriggerHost {
 	}
 
 	private common(staticData: StaticData, mode: string) {
+		const log = (level: string) => (message: string, metadata: unknown) =>
+			this.logs.push({ level, message, metadata });
 		return {
+			logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
 			getMode: () => mode,
 			getWorkflow: () => ({ id: this.ids.workflowId, active: true }),
-			getNode: () => ({ id: this.ids.nodeId, name: this.ids.nodeName, type: 'n8n-nodes-ispm.ispmIssueTrigger' }),
+			getNode: () => ({
+				id: this.ids.nodeId,
+				name: this.ids.nodeName,
+				type: 'n8n-nodes-ispm.ispmIssueTrigger',
+			}),
 			// As n8n's Workflow.getStaticData('node'): one child object per node name, observed by its parent.
 			getWorkflowStaticData: () => {
 				const key = `node:${this.ids.nodeName}`;
-				if (staticData[key] === undefined) staticData[key] = ObservableObject.create({}, staticData as never);
+				if (staticData[key] === undefined)
+					staticData[key] = ObservableObject.create({}, staticData as never);
 				return staticData[key] as IDataObject;
 			},
 		};
 	}
 
 	private parameter(name: string, fallback: unknown): unknown {
-		const value = name.split('.').reduce<unknown>((at, part) => (at as IDataObject | undefined)?.[part], this.parameters);
+		const value = name
+			.split('.')
+			.reduce<unknown>((at, part) => (at as IDataObject | undefined)?.[part], this.parameters);
 		return value === undefined ? fallback : value;
 	}
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
-	return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+	return Object.fromEntries(
+		Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+	);
 }

@@ -5,7 +5,11 @@ import { issueEnvelope, sampleEnvelope } from '../helpers/samples';
 import { WebhookTriggerHost, type HostDelivery } from '../helpers/webhookHost';
 
 const SENT_VALUE = 'test-value-not-a-secret';
-const headerCredential = { key: 'X-ISPM-Key', value: SENT_VALUE, additionalParameters: '{"X-Tenant":"acme"}' };
+const headerCredential = {
+	key: 'X-ISPM-Key',
+	value: SENT_VALUE,
+	additionalParameters: '{"X-Tenant":"acme"}',
+};
 const goodHeaders = { 'X-ISPM-Key': SENT_VALUE, 'X-Tenant': 'acme' };
 
 const hosts: WebhookTriggerHost[] = [];
@@ -25,7 +29,10 @@ function host(
 	return created;
 }
 
-const delivery = (body: unknown, headers: Record<string, string> = goodHeaders): HostDelivery => ({ headers, body });
+const delivery = (body: unknown, headers: Record<string, string> = goodHeaders): HostDelivery => ({
+	headers,
+	body,
+});
 
 afterEach(async () => {
 	// Every test starts from a fresh process: no execution left running, no memory carried over.
@@ -42,7 +49,11 @@ describe('ISPM Issue Trigger webhook()', () => {
 		])('should answer 401 and start nothing for %s', async (_case, headers) => {
 			const trigger = host();
 			const answer = await trigger.deliver(delivery(sampleEnvelope(), headers));
-			expect(answer).toEqual({ status: 401, body: { error: UNAUTHORIZED_MESSAGE }, executionStarted: false });
+			expect(answer).toEqual({
+				status: 401,
+				body: { error: UNAUTHORIZED_MESSAGE },
+				executionStarted: false,
+			});
 			expect(JSON.stringify(answer)).not.toContain(SENT_VALUE);
 		});
 
@@ -53,22 +64,42 @@ describe('ISPM Issue Trigger webhook()', () => {
 		});
 
 		it('should answer 401 when the key comes as a header to a query trigger', async () => {
-			const trigger = host({ authentication: 'queryAuth' }, { key: 'clientToken', value: SENT_VALUE });
-			expect((await trigger.deliver({ headers: { clientToken: SENT_VALUE }, body: sampleEnvelope() })).status).toBe(401);
-			const accepted = await trigger.deliver({ query: { clientToken: SENT_VALUE }, body: sampleEnvelope() });
-			expect(accepted).toMatchObject({ status: 200, body: { status: 'accepted' }, executionStarted: true });
+			const trigger = host(
+				{ authentication: 'queryAuth' },
+				{ key: 'clientToken', value: SENT_VALUE },
+			);
+			expect(
+				(await trigger.deliver({ headers: { clientToken: SENT_VALUE }, body: sampleEnvelope() }))
+					.status,
+			).toBe(401);
+			const accepted = await trigger.deliver({
+				query: { clientToken: SENT_VALUE },
+				body: sampleEnvelope(),
+			});
+			expect(accepted).toMatchObject({
+				status: 200,
+				body: { status: 'accepted' },
+				executionStarted: true,
+			});
 		});
 
 		it('should match header names in any case', async () => {
-			const answer = await host().deliver(delivery(sampleEnvelope(), { 'x-ispm-key': SENT_VALUE, 'X-TENANT': 'acme' }));
+			const answer = await host().deliver(
+				delivery(sampleEnvelope(), { 'x-ispm-key': SENT_VALUE, 'X-TENANT': 'acme' }),
+			);
 			expect(answer.body).toMatchObject({ status: 'accepted' });
 		});
 
 		it('should answer 500 without starting anything when the credential has no API key', async () => {
-			const answer = await host({}, { key: 'X-ISPM-Key', value: '' }).deliver(delivery(sampleEnvelope(), {}));
+			const answer = await host({}, { key: 'X-ISPM-Key', value: '' }).deliver(
+				delivery(sampleEnvelope(), {}),
+			);
 			expect(answer).toEqual({
 				status: 500,
-				body: { error: 'The ISPM Issue Trigger is not configured: The ISPM credential has no Value (the API key)' },
+				body: {
+					error:
+						'The ISPM Issue Trigger is not configured: The ISPM credential has no Value (the API key)',
+				},
 				executionStarted: false,
 			});
 		});
@@ -110,7 +141,9 @@ describe('ISPM Issue Trigger webhook()', () => {
 
 	describe('filtering', () => {
 		it('should ignore event types other than issue.created', async () => {
-			const answer = await host().deliver(delivery({ ...sampleEnvelope(), type: 'issue.resolved' }));
+			const answer = await host().deliver(
+				delivery({ ...sampleEnvelope(), type: 'issue.resolved' }),
+			);
 			expect(answer).toEqual({
 				status: 200,
 				body: { status: 'ignored', reason: 'event type "issue.resolved" is not issue.created' },
@@ -136,14 +169,20 @@ describe('ISPM Issue Trigger webhook()', () => {
 
 		it('should ignore severities that are not selected, and issues without one', async () => {
 			const trigger = host({ options: { severities: ['Critical', 'High'] } });
-			expect((await trigger.deliver(delivery(issueEnvelope('a', { severity: 'Low' })))).body).toEqual({
+			expect(
+				(await trigger.deliver(delivery(issueEnvelope('a', { severity: 'Low' })))).body,
+			).toEqual({
 				status: 'ignored',
 				reason: 'severity "Low" is not selected',
 			});
-			expect((await trigger.deliver(delivery(issueEnvelope('b', { severity: undefined })))).body).toMatchObject({
+			expect(
+				(await trigger.deliver(delivery(issueEnvelope('b', { severity: undefined })))).body,
+			).toMatchObject({
 				status: 'ignored',
 			});
-			expect((await trigger.deliver(delivery(issueEnvelope('c', { severity: 'high' })))).body).toMatchObject({
+			expect(
+				(await trigger.deliver(delivery(issueEnvelope('c', { severity: 'high' })))).body,
+			).toMatchObject({
 				status: 'accepted',
 			});
 		});
@@ -151,7 +190,9 @@ describe('ISPM Issue Trigger webhook()', () => {
 		it('should not remember an ignored issue', async () => {
 			const trigger = host({ issueTypes: ['No MFA - Account'] });
 			await trigger.deliver(delivery(issueEnvelope('x', { title: 'Unused Admin Account' })));
-			const accepted = await trigger.deliver(delivery(issueEnvelope('x', { title: 'No MFA - Account' })));
+			const accepted = await trigger.deliver(
+				delivery(issueEnvelope('x', { title: 'No MFA - Account' })),
+			);
 			expect(accepted.body).toMatchObject({ status: 'accepted' });
 		});
 	});
@@ -194,7 +235,11 @@ describe('ISPM Issue Trigger webhook()', () => {
 			const trigger = host();
 			await trigger.deliver(delivery(issueEnvelope('A-1')));
 			const again = await trigger.deliver(delivery(issueEnvelope('A-1')));
-			expect(again).toEqual({ status: 200, body: { status: 'duplicate', issueId: 'A-1' }, executionStarted: false });
+			expect(again).toEqual({
+				status: 200,
+				body: { status: 'duplicate', issueId: 'A-1' },
+				executionStarted: false,
+			});
 			expect(trigger.executionCount).toBe(1);
 		});
 
@@ -203,8 +248,12 @@ describe('ISPM Issue Trigger webhook()', () => {
 			const answers = await Promise.all(
 				Array.from({ length: 50 }, () => trigger.deliver(delivery(issueEnvelope('same-issue')))),
 			);
-			expect(answers.filter((a) => (a.body as { status: string }).status === 'accepted')).toHaveLength(1);
-			expect(answers.filter((a) => (a.body as { status: string }).status === 'duplicate')).toHaveLength(49);
+			expect(
+				answers.filter((a) => (a.body as { status: string }).status === 'accepted'),
+			).toHaveLength(1);
+			expect(
+				answers.filter((a) => (a.body as { status: string }).status === 'duplicate'),
+			).toHaveLength(49);
 			await trigger.idle();
 			expect(trigger.executions).toHaveLength(1);
 		});
@@ -222,7 +271,8 @@ describe('ISPM Issue Trigger webhook()', () => {
 						return trigger.deliver(delivery(issueEnvelope(id)));
 					}),
 				);
-			const statuses = async () => (await deliverAll()).map((a) => (a.body as { status: string }).status);
+			const statuses = async () =>
+				(await deliverAll()).map((a) => (a.body as { status: string }).status);
 
 			expect(new Set(await statuses())).toEqual(new Set(['accepted']));
 			expect(new Set(await statuses())).toEqual(new Set(['duplicate']));
@@ -245,8 +295,12 @@ describe('ISPM Issue Trigger webhook()', () => {
 			await trigger.deliver(delivery(issueEnvelope('fast-B')));
 			await trigger.idle(); // B saved first, A last
 			await trigger.restart();
-			expect((await trigger.deliver(delivery(issueEnvelope('fast-B')))).body).toMatchObject({ status: 'duplicate' });
-			expect((await trigger.deliver(delivery(issueEnvelope('slow-A')))).body).toMatchObject({ status: 'duplicate' });
+			expect((await trigger.deliver(delivery(issueEnvelope('fast-B')))).body).toMatchObject({
+				status: 'duplicate',
+			});
+			expect((await trigger.deliver(delivery(issueEnvelope('slow-A')))).body).toMatchObject({
+				status: 'duplicate',
+			});
 		});
 
 		it('should forget the oldest issues beyond Remember Issues and keep the stored size flat', async () => {
@@ -260,7 +314,9 @@ describe('ISPM Issue Trigger webhook()', () => {
 			}
 			// Only the ring's `next` counter may change length (one digit to two).
 			expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
-			const stored = trigger.storedStaticData()['node:ISPM Issue Trigger'] as { seenIssues: { keys: string } };
+			const stored = trigger.storedStaticData()['node:ISPM Issue Trigger'] as {
+				seenIssues: { keys: string };
+			};
 			expect(stored.seenIssues.keys).toHaveLength(capacity * KEY_LENGTH);
 			await trigger.restart();
 			const oldest = await trigger.deliver(delivery(issueEnvelope('bounded-014')));
@@ -288,10 +344,14 @@ describe('ISPM Issue Trigger webhook()', () => {
 			await trigger.deliver(delivery(sampleEnvelope()));
 			await trigger.idle();
 			const stored = trigger.database;
-			expect((await trigger.deliver(delivery(sampleEnvelope()), 'manual')).body).toMatchObject({ status: 'accepted' });
+			expect((await trigger.deliver(delivery(sampleEnvelope()), 'manual')).body).toMatchObject({
+				status: 'accepted',
+			});
 			await trigger.idle();
 			expect(trigger.database).toBe(stored);
-			expect((await trigger.deliver(delivery(sampleEnvelope()))).body).toMatchObject({ status: 'duplicate' });
+			expect((await trigger.deliver(delivery(sampleEnvelope()))).body).toMatchObject({
+				status: 'duplicate',
+			});
 		});
 	});
 
@@ -342,8 +402,141 @@ describe('ISPM Issue Trigger: a credential a header cannot carry (issue 11)', ()
 	});
 
 	it('should still accept that key from a query credential', async () => {
-		const trigger = host({ authentication: 'queryAuth' }, { key: 'clientToken', value: NON_ASCII_KEY });
-		const answer = await trigger.deliver({ query: { clientToken: NON_ASCII_KEY }, body: sampleEnvelope() });
+		const trigger = host(
+			{ authentication: 'queryAuth' },
+			{ key: 'clientToken', value: NON_ASCII_KEY },
+		);
+		const answer = await trigger.deliver({
+			query: { clientToken: NON_ASCII_KEY },
+			body: sampleEnvelope(),
+		});
 		expect(answer).toMatchObject({ status: 200, body: { status: 'accepted' } });
+	});
+});
+
+describe('ISPM Issue Trigger: the body as it is on the wire (issue 11)', () => {
+	const TEXT = JSON.stringify(sampleEnvelope());
+
+	it.each([
+		['no Content-Type (n8n parsed nothing)', {}, undefined],
+		[
+			'application/x-www-form-urlencoded (n8n made a form of it)',
+			{ 'content-type': 'application/x-www-form-urlencoded' },
+			{ [TEXT]: '' },
+		],
+		['application/vnd.okta+json', { 'content-type': 'application/vnd.okta+json' }, undefined],
+		['text/plain with a byte-order mark', { 'content-type': 'text/plain' }, `\uFEFF${TEXT}`],
+	])('should accept the message sent with %s', async (_case, contentType, parsed) => {
+		const trigger = host();
+		const raw = Buffer.from(typeof parsed === 'string' ? parsed : TEXT, 'utf8');
+		const answer = await trigger.deliver({
+			headers: { ...goodHeaders, ...contentType },
+			body: parsed,
+			raw,
+		});
+		expect(answer).toMatchObject({
+			status: 200,
+			body: { status: 'accepted' },
+			executionStarted: true,
+		});
+		await trigger.idle();
+		expect(trigger.executions[0][0].json).toEqual(sampleEnvelope());
+	});
+
+	it('should answer 415 naming both content types to a real form, and start nothing', async () => {
+		const answer = await host().deliver({
+			headers: { ...goodHeaders, 'content-type': 'application/x-www-form-urlencoded' },
+			body: { id: '1' },
+			raw: Buffer.from('id=1'),
+		});
+		expect(answer).toEqual({
+			status: 415,
+			body: {
+				error: expect.stringContaining(
+					'(Content-Type received: "application/x-www-form-urlencoded"; expected: application/json, UTF-8)',
+				),
+				contentType: 'application/x-www-form-urlencoded',
+				expected: 'application/json',
+			},
+			executionStarted: false,
+		});
+	});
+
+	it('should answer 400 to an empty body', async () => {
+		const answer = await host().deliver({
+			headers: goodHeaders,
+			body: undefined,
+			raw: Buffer.alloc(0),
+		});
+		expect(answer).toMatchObject({
+			status: 400,
+			body: { error: expect.stringMatching(/^The body is empty/), contentType: null },
+		});
+	});
+
+	it('should not read the body of an unauthenticated or misconfigured request', async () => {
+		const trigger = host();
+		expect(
+			(await trigger.deliver({ headers: {}, body: undefined, raw: Buffer.from(TEXT) })).status,
+		).toBe(401);
+		const unconfigured = host({}, { key: 'X-ISPM-Key', value: '' });
+		expect(
+			(
+				await unconfigured.deliver({
+					headers: goodHeaders,
+					body: undefined,
+					raw: Buffer.from(TEXT),
+				})
+			).status,
+		).toBe(500);
+		expect(trigger.bodiesRead + unconfigured.bodiesRead).toBe(0);
+		expect(
+			(await trigger.deliver({ headers: goodHeaders, body: undefined, raw: Buffer.from(TEXT) }))
+				.status,
+		).toBe(200);
+		expect(trigger.bodiesRead).toBe(1);
+	});
+});
+
+describe('ISPM Issue Trigger: the trace each delivery leaves (issue 11)', () => {
+	it('should put the accepted issue in the execution custom data', async () => {
+		const trigger = host();
+		await trigger.deliver(
+			delivery(issueEnvelope('traced-1', { title: 'Unused Admin Account', severity: 'High' })),
+		);
+		await trigger.idle();
+		expect(trigger.customData).toEqual([
+			{ issueId: 'traced-1', issueTitle: 'Unused Admin Account', issueSeverity: 'High' },
+		]);
+		expect(trigger.logs).toEqual([]);
+	});
+
+	it('should log ignored, duplicate and rejected deliveries at debug level with outcome and issue id, never a secret', async () => {
+		const trigger = host({ options: { severities: ['Critical'] } });
+		await trigger.deliver(delivery(issueEnvelope('low-1', { severity: 'Low' })));
+		await trigger.deliver(delivery(issueEnvelope('dup-1', { severity: 'Critical' })));
+		await trigger.deliver(delivery(issueEnvelope('dup-1', { severity: 'Critical' })));
+		await trigger.deliver(delivery(issueEnvelope('bad-1', { title: '' })));
+		await trigger.deliver(
+			delivery(issueEnvelope('x'), { 'X-ISPM-Key': 'wrong-key-value', 'X-Tenant': 'acme' }),
+		);
+		await trigger.idle();
+		expect(trigger.logs.map(({ level, metadata }) => ({ level, metadata }))).toEqual([
+			{ level: 'debug', metadata: { outcome: 'ignored', status: 200, issueId: 'low-1' } },
+			{ level: 'debug', metadata: { outcome: 'duplicate', status: 200, issueId: 'dup-1' } },
+			{ level: 'debug', metadata: { outcome: 'rejected', status: 400, issueId: 'bad-1' } },
+			{ level: 'debug', metadata: { outcome: 'rejected', status: 401 } },
+		]);
+		expect(trigger.logs.map((line) => line.message)).toEqual([
+			expect.stringMatching(/^ISPM Issue Trigger: ignored delivery of issue low-1 \(HTTP 200\): /),
+			'ISPM Issue Trigger: duplicate delivery of issue dup-1 (HTTP 200)',
+			expect.stringMatching(
+				/^ISPM Issue Trigger: rejected delivery of issue bad-1 \(HTTP 400\): The body is not a valid ISPM event hook message/,
+			),
+			`ISPM Issue Trigger: rejected delivery (HTTP 401): ${UNAUTHORIZED_MESSAGE}`,
+		]);
+		const logged = JSON.stringify(trigger.logs);
+		for (const secret of [SENT_VALUE, 'wrong-key-value', 'acme'])
+			expect(logged).not.toContain(secret);
 	});
 });

@@ -6,6 +6,8 @@ import {
 	EXPECTED_CONTENT_TYPE,
 	parseMediaType,
 	readRequestBody,
+	readWebhookBody,
+	type WebhookRequest,
 	type WireBody,
 } from '../../lib/requestBody';
 import { sampleEnvelope } from '../helpers/samples';
@@ -280,6 +282,74 @@ describe('readRequestBody', () => {
 			const reading = readRequestBody(wire(long, utf8('nope')));
 			expect(reading.ok).toBe(false);
 			if (!reading.ok) expect(reading.contentType).toHaveLength(100);
+		});
+	});
+});
+
+describe('readWebhookBody', () => {
+	/** n8n's request: `readRawBody()` fills `rawBody`, or fails as raw-body does. */
+	function request(
+		headers: WebhookRequest['headers'],
+		raw: Buffer,
+		options: { body?: unknown; alreadyRead?: boolean; failWith?: object } = {},
+	) {
+		const calls = { read: 0 };
+		const req: WebhookRequest = {
+			headers,
+			body: options.body,
+			rawBody: options.alreadyRead ? raw : undefined,
+			async readRawBody() {
+				calls.read += 1;
+				if (options.failWith) throw Object.assign(new Error('raw-body failed'), options.failWith);
+				req.rawBody = raw;
+			},
+		};
+		return { req, calls };
+	}
+
+	it('should read the bytes n8n did not read (typeVersion 1.1, no Content-Type)', async () => {
+		const { req, calls } = request({}, utf8(TEXT));
+		expect(await readWebhookBody(req)).toEqual({ ok: true, value: MESSAGE });
+		expect(calls.read).toBe(1);
+	});
+
+	it('should use the bytes n8n already read, and its parsed JSON', async () => {
+		const { req, calls } = request({ 'content-type': 'application/json' }, utf8(TEXT), {
+			body: MESSAGE,
+			alreadyRead: true,
+		});
+		expect(await readWebhookBody(req)).toEqual({ ok: true, value: MESSAGE });
+		expect(calls.read).toBe(0);
+	});
+
+	it('should not try to read a multipart body, which n8n consumed', async () => {
+		const { req, calls } = request(
+			{ 'content-type': 'multipart/form-data; boundary=x' },
+			utf8(TEXT),
+			{
+				body: { data: {} },
+			},
+		);
+		expect(await readWebhookBody(req)).toMatchObject({ ok: false, status: 415 });
+		expect(calls.read).toBe(0);
+	});
+
+	it("should answer 413 to a body over n8n's limit, and 400 to one that could not be read", async () => {
+		const tooLarge = request({}, utf8(TEXT), {
+			failWith: { type: 'entity.too.large', status: 413 },
+		});
+		expect(await readWebhookBody(tooLarge.req)).toMatchObject({
+			ok: false,
+			status: 413,
+			error: expect.stringMatching(/N8N_PAYLOAD_SIZE_MAX/),
+		});
+		const aborted = request({ 'content-encoding': 'gzip' }, utf8(TEXT), {
+			failWith: { code: 'Z_DATA_ERROR' },
+		});
+		expect(await readWebhookBody(aborted.req)).toMatchObject({
+			ok: false,
+			status: 400,
+			error: expect.stringMatching(/^The body could not be read as sent/),
 		});
 	});
 });

@@ -9,22 +9,17 @@
  * Environment: ISPM_UI_SKIP_BUILD=1 (or ISPM_E2E_SKIP_BUILD=1) reuses dist/ as is; ISPM_UI_KEEP=1 keeps
  * the temporary folder (n8n log, database) after the run.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
 import * as instance from '../../../scripts/n8n-instance.cjs';
 import type { CredentialExport } from '../../e2e/fixtures';
+import { makeOwner, setUpOwner, type Owner } from '../../helpers/n8nRest';
+
+export type { Owner };
 
 const log = (message: string) => process.stderr.write(`[ui] ${message}\n`);
-
-export interface Owner {
-	email: string;
-	password: string;
-	firstName: string;
-	lastName: string;
-}
 
 export interface ExampleWorkflow {
 	id: string;
@@ -44,55 +39,6 @@ export interface UiInstance {
 	owner: Owner;
 	examples: ExampleWorkflow[];
 	stop(): Promise<void>;
-}
-
-/** The owner created before the browser starts; the password is fresh per run and satisfies n8n's rules. */
-function makeOwner(): Owner {
-	return {
-		email: 'designer@ispm-ui-test.example',
-		password: `Ui${randomBytes(12).toString('hex')}9`,
-		firstName: 'SOAR',
-		lastName: 'Designer',
-	};
-}
-
-async function restJson(
-	baseUrl: string,
-	method: string,
-	path: string,
-	body?: unknown,
-): Promise<{ status: number; body: unknown; text: string }> {
-	const response = await fetch(`${baseUrl}${path}`, {
-		method,
-		headers: body === undefined ? {} : { 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
-		signal: AbortSignal.timeout(30_000),
-	});
-	const text = await response.text();
-	let parsed: unknown = text;
-	try {
-		parsed = JSON.parse(text);
-	} catch {
-		// not JSON
-	}
-	return { status: response.status, body: parsed, text };
-}
-
-/**
- * Creates the instance owner with n8n's own endpoint (POST /rest/owner/setup, OwnerSetupRequestDto in
- * n8n 2.40: email, firstName, lastName, password of 8–64 characters with a digit and an upper-case letter)
- * and checks that the owner can log in (POST /rest/login: emailOrLdapLoginId, password).
- */
-export async function setUpOwner(baseUrl: string, owner: Owner): Promise<void> {
-	const setup = await restJson(baseUrl, 'POST', '/rest/owner/setup', owner);
-	if (setup.status !== 200)
-		throw new Error(`owner setup answered ${setup.status}: ${setup.text.slice(0, 500)}`);
-	const login = await restJson(baseUrl, 'POST', '/rest/login', {
-		emailOrLdapLoginId: owner.email,
-		password: owner.password,
-	});
-	if (login.status !== 200)
-		throw new Error(`owner login answered ${login.status}: ${login.text.slice(0, 500)}`);
 }
 
 export async function bootN8n(): Promise<UiInstance> {
