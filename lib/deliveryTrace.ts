@@ -54,6 +54,19 @@ function bodyField(body: unknown, field: string): string | undefined {
 	return typeof value === 'string' ? value : undefined;
 }
 
+/** A 400's validation problems, ` (path: message; …)`: they name fields and types, never values. */
+function problemsOf(body: unknown): string {
+	const problems = (body as { problems?: unknown } | null)?.problems;
+	if (!Array.isArray(problems) || problems.length === 0) return '';
+	const listed = problems
+		.map(
+			(problem: { path?: unknown; message?: unknown }) =>
+				`${String(problem.path)}: ${String(problem.message)}`,
+		)
+		.join('; ');
+	return ` (${listed})`;
+}
+
 /** The debug line for one delivery: outcome, status and issue id in the message and in its metadata. */
 export function deliveryLogLine(delivery: TracedDelivery): LogLine {
 	const issueId = delivery.issueId ?? bodyField(delivery.body, 'issueId');
@@ -68,7 +81,7 @@ export function deliveryLogLine(delivery: TracedDelivery): LogLine {
 		outcome === 'ignored'
 			? `: ${bodyField(delivery.body, 'reason') ?? ''}`
 			: outcome === 'rejected'
-				? `: ${bodyField(delivery.body, 'error') ?? bodyField(delivery.body, 'message') ?? ''}`
+				? `: ${bodyField(delivery.body, 'error') ?? bodyField(delivery.body, 'message') ?? ''}${problemsOf(delivery.body)}`
 				: '';
 	return {
 		message: `ISPM Issue Trigger: ${outcome} delivery${ofIssue} (HTTP ${delivery.status})${detail}`,

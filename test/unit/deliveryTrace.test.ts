@@ -55,6 +55,18 @@ describe('deliveryLogLine', () => {
 			{ outcome: 'duplicate', status: 200, issueId: 'A2' },
 		],
 		[
+			{
+				status: 400,
+				body: {
+					error: 'Not valid',
+					problems: [{ path: 'eventData.title', message: 'must not be empty' }],
+				},
+				issueId: 'A4',
+			},
+			'ISPM Issue Trigger: rejected delivery of issue A4 (HTTP 400): Not valid (eventData.title: must not be empty)',
+			{ outcome: 'rejected', status: 400, issueId: 'A4' },
+		],
+		[
 			{ status: 415, body: { error: 'A text/xml body is not read' } },
 			'ISPM Issue Trigger: rejected delivery (HTTP 415): A text/xml body is not read',
 			{ outcome: 'rejected', status: 415 },
