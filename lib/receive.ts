@@ -1,8 +1,8 @@
 /**
  * What the ISPM Issue Trigger answers to one delivery, decided from plain data: the request, the
  * credential, the user's filter and the trigger's memory. The node only reads the request and writes the
- * answer. Order matters: nothing about the message is looked at before the caller is authenticated, and
- * nothing is remembered unless the issue would start the workflow.
+ * answer. Order matters: nothing about the message is looked at (its body is not even read) before the
+ * caller is authenticated, and nothing is remembered unless the issue would start the workflow.
  */
 import {
 	CredentialConfigError,

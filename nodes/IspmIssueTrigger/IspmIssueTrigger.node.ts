@@ -53,6 +53,7 @@ export class IspmIssueTrigger implements INodeType {
 		// 1.1 behaves exactly like 1. n8n's webhook handler evaluates an expression for every request to a
 		// trigger of version 1 (the Webhook node's old binaryData option): under the default `vm` engine
 		// that needs an expression isolate per request even with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true.
+		// n8n also leaves more bodies unparsed for 1.1: the trigger reads them itself (lib/requestBody.ts).
 		version: [1, 1.1],
 		defaultVersion: 1.1,
 		subtitle:
