@@ -79,11 +79,17 @@ function declaresJsonOrText(type: string): boolean {
 	);
 }
 
-/** The encodings n8n's raw-body reader undoes (`gzip`, `deflate`); anything else arrives as sent. */
+/**
+ * Whether the bytes arrive as the sender meant them: n8n's raw-body reader undoes exactly `gzip` and
+ * `deflate` (spelled so); any other coding (`br`, `x-gzip`, `GZIP`, `gzip, gzip`) arrives still encoded.
+ */
 function encodingIsReadable(contentEncoding: string | undefined): boolean {
-	const encoding = (contentEncoding ?? '').trim().toLowerCase();
+	const encoding = (contentEncoding ?? '').trim();
 	return (
-		encoding === '' || encoding === 'identity' || encoding === 'gzip' || encoding === 'deflate'
+		encoding === '' ||
+		encoding.toLowerCase() === 'identity' ||
+		encoding === 'gzip' ||
+		encoding === 'deflate'
 	);
 }
 

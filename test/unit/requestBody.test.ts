@@ -1,5 +1,5 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports -- test code runs in Jest, not inside n8n: it compresses bodies */
-import { brotliCompressSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { parse as parseForm } from 'node:querystring';
 
 import {
@@ -252,6 +252,13 @@ describe('readRequestBody', () => {
 				wire(undefined, Buffer.from(JSON.stringify(LATIN1_MESSAGE), 'latin1')),
 				400,
 				/^The body is not valid UTF-8 text/,
+				null,
+			],
+			[
+				'GZIP spelled in capitals, which n8n does not undo',
+				wire(undefined, gzipSync(utf8(TEXT)), { contentEncoding: 'GZIP' }),
+				415,
+				/^The body's Content-Encoding "GZIP" cannot be read/,
 				null,
 			],
 			[
