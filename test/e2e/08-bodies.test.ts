@@ -123,6 +123,12 @@ const CASES: WireCase[] = [
 		expected: 'accepted',
 	},
 	{
+		name: 'no Content-Type, sent in chunks without a length',
+		headers: { 'transfer-encoding': 'chunked' },
+		encode: utf8,
+		expected: 'accepted',
+	},
+	{
 		name: 'application/json, gzip-encoded',
 		headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
 		encode: (text) => gzipSync(utf8(text)),
@@ -214,6 +220,8 @@ const CASES: WireCase[] = [
 			error: /^The body could not be read as sent/,
 			contentType: null,
 		},
+		// For version 1 n8n reads every body itself, fails, and answers 500 before any node runs.
+		expectedAtVersion1: { status: 500, byN8n: true },
 	},
 	{
 		name: 'brotli (a Content-Encoding n8n does not undo)',

@@ -52,8 +52,8 @@ export async function httpPost(
 
 /**
  * Sends exactly `body` with exactly `headers` (Node adds only Host, Connection and the Content-Length of
- * the bytes, unless `headers` sets one): what a webhook sender puts on the wire, with no content type
- * unless given.
+ * the bytes, unless `headers` sets one or asks for chunks): what a webhook sender puts on the wire, with no
+ * content type unless given.
  */
 export function postRaw(
 	url: string,
@@ -61,12 +61,17 @@ export function postRaw(
 	headers: Record<string, string> = {},
 ): Promise<HttpResult> {
 	return new Promise((resolve, reject) => {
-		const hasLength = Object.keys(headers).some((name) => name.toLowerCase() === 'content-length');
+		const names = Object.keys(headers).map((name) => name.toLowerCase());
+		// With `transfer-encoding: chunked` the body goes in two chunks and without a length.
+		const chunked = names.includes('transfer-encoding');
 		const request = httpRequest(
 			url,
 			{
 				method: 'POST',
-				headers: hasLength ? headers : { ...headers, 'content-length': String(body.length) },
+				headers:
+					chunked || names.includes('content-length')
+						? headers
+						: { ...headers, 'content-length': String(body.length) },
 			},
 			(response) => {
 				const chunks: Buffer[] = [];
@@ -80,7 +85,8 @@ export function postRaw(
 		);
 		request.setTimeout(120_000, () => request.destroy(new Error(`no answer from ${url}`)));
 		request.on('error', reject);
-		request.end(body);
+		if (chunked) request.write(body.subarray(0, Math.floor(body.length / 2)));
+		request.end(chunked ? body.subarray(Math.floor(body.length / 2)) : body);
 	});
 }
 
