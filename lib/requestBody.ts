@@ -1,7 +1,8 @@
 /**
  * The ISPM message as the sender put it on the wire. n8n parses a webhook's body only for some content
  * types, and for a trigger of typeVersion > 1 only when the content type is JSON, text, a form or XML
- * (n8n 2.40.7, /work/shared/n8n/README.md "Request bodies reaching a webhook trigger"): a message sent
+ * (n8n 2.40.7: `parseRequestBody` in dist/webhooks/webhook-helpers.js, `parseBody` in
+ * dist/middlewares/body-parser.js; measured in test/e2e/08-bodies.test.ts): a message sent
  * without a Content-Type, or as a form (`curl -d`), reaches the node unparsed or as a form object. So
  * unless n8n parsed the body as JSON, it is read from its bytes: decoded by its charset, without a
  * byte-order mark, and parsed as JSON, whatever the content type claims. Only bytes that are not JSON
