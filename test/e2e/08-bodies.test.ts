@@ -179,6 +179,17 @@ const CASES: WireCase[] = [
 		},
 	},
 	{
+		name: 'XML',
+		headers: { 'content-type': 'application/xml' },
+		encode: utf8,
+		text: '<message><id>1</id></message>',
+		expected: {
+			status: 415,
+			error: /^A application\/xml body is not read as an ISPM message/,
+			contentType: 'application/xml',
+		},
+	},
+	{
 		name: 'multipart/form-data',
 		headers: { 'content-type': 'multipart/form-data; boundary=ispm' },
 		encode: (text) =>
@@ -268,6 +279,9 @@ const CASES: WireCase[] = [
 		encode: latin1,
 		expected: { status: 422, byN8n: true },
 	},
+	// Not sent: application/xml whose bytes are not XML. n8n 2.40.7 answered 422 once and then not at all
+	// (2 minutes), and later ran that request with another request's parsed XML: its one shared xml2js
+	// parser. Nothing a node can change; the README warns about it.
 	{
 		name: 'application/json that is not JSON',
 		headers: { 'content-type': 'application/json' },
