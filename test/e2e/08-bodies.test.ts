@@ -283,6 +283,12 @@ const CASES: WireCase[] = [
 	// (2 minutes), and later ran that request with another request's parsed XML: its one shared xml2js
 	// parser. Nothing a node can change; the README warns about it.
 	{
+		name: 'text/plain; charset=iso-8859-1 (n8n cannot decode that charset)',
+		headers: { 'content-type': 'text/plain; charset=iso-8859-1' },
+		encode: latin1,
+		expected: { status: 422, byN8n: true },
+	},
+	{
 		name: 'application/json that is not JSON',
 		headers: { 'content-type': 'application/json' },
 		encode: utf8,
