@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 import { redactableSecrets } from './redact';
+import { addressParameters, withoutAddressParameters } from './webhookAddress';
 
 export type KeyLocation = 'header' | 'query';
 
@@ -68,11 +69,88 @@ export function parseAdditionalParameters(
 	return out;
 }
 
+/** RFC 9110 §5.6.2: a header name is a token. */
+const HEADER_NAME_CHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]$/;
+
+/** What is wrong with one character, said without quoting anything that could be part of a secret. */
+function describeChar(char: string, quote: boolean): string {
+	const code = char.codePointAt(0) ?? 0;
+	if (char === ' ') return 'a space';
+	if (char === '\t') return 'a tab';
+	if (code < 0x20 || code === 0x7f) return 'a control character (such as a line break)';
+	if (code > 0x7e) return 'a non-ASCII character';
+	return quote ? `"${char}"` : 'a character a header cannot carry';
+}
+
+function headerNameProblem(name: string): string | undefined {
+	const bad = [...name].find((char) => !HEADER_NAME_CHAR.test(char));
+	if (bad === undefined) return undefined;
+	// A single ASCII punctuation character is safe to quote and tells the user exactly what to remove.
+	return `it contains ${describeChar(bad, true)}. A header name is letters, digits and ! # $ % & ' * + - . ^ _ \` | ~ only`;
+}
+
+/**
+ * RFC 9110 §5.5: a field value is visible characters with spaces or tabs between them; receivers strip
+ * spaces and tabs around it, so a value that starts or ends with one can never arrive as configured. Bytes
+ * above ASCII (obs-text) are refused too: clients drop or re-encode them, so no sender could match them.
+ */
+function headerValueProblem(value: string): string | undefined {
+	const bad = [...value].find((char) => char !== '\t' && !/^[\x20-\x7e]$/.test(char));
+	if (bad !== undefined) {
+		return `it contains ${describeChar(bad, false)}. A header value is visible ASCII (spaces and tabs inside are fine); use an ASCII value, or the query parameter credential, which encodes any text`;
+	}
+	if (/^[ \t]|[ \t]$/.test(value)) {
+		return 'it starts or ends with a space or tab, which every receiver strips';
+	}
+	return undefined;
+}
+
+/** Refuses pairs the wire cannot carry as configured; errors name the field, never a value. */
+function checkPairs(location: KeyLocation, pairs: Array<[string, string]>): void {
+	const seen = new Map<string, string>();
+	pairs.forEach(([name, value], index) => {
+		const field = index === 0 ? undefined : JSON.stringify(name);
+		if (location === 'header') {
+			const nameProblem = headerNameProblem(name);
+			if (nameProblem) {
+				throw new CredentialConfigError(
+					field
+						? `Additional Parameters: the name ${field} is not a valid HTTP header name: ${nameProblem}`
+						: `The ISPM credential's Key is not a valid HTTP header name: ${nameProblem}`,
+				);
+			}
+			const valueProblem = headerValueProblem(value);
+			if (valueProblem) {
+				throw new CredentialConfigError(
+					field
+						? `Additional Parameters: the value of ${field} cannot be sent in an HTTP header: ${valueProblem}`
+						: `The ISPM credential's Value cannot be sent in an HTTP header: ${valueProblem}`,
+				);
+			}
+		}
+		// Header names ignore case; query names do not. Either way a name must go out once.
+		const sameName = location === 'header' ? name.toLowerCase() : name;
+		const earlier = seen.get(sameName);
+		if (earlier !== undefined) {
+			throw new CredentialConfigError(
+				`Additional Parameters: ${field} has the same name as ${earlier}${location === 'header' ? ' (header names ignore case)' : ''}: each parameter must have its own name`,
+			);
+		}
+		seen.set(sameName, field ?? 'the Key');
+	});
+}
+
 /**
  * Every name/value pair the key location must carry: the API key first, then the extra parameters.
- * A credential without a key name or value is a configuration error, never "anything goes".
+ * This is the one place every path reads a credential's pairs (the trigger's check, `applyApiKey` for the
+ * Event Hook and Test connection), so it is where a credential that cannot work is refused: a missing key
+ * name or value (never "anything goes"), a pair a header cannot carry (`header`), or a repeated name.
+ * Throws `CredentialConfigError` naming the field (Key, Value, or the extra parameter by its name).
  */
-export function requiredParameters(credential: IspmApiKeyCredential): Array<[string, string]> {
+export function requiredParameters(
+	credential: IspmApiKeyCredential,
+	location: KeyLocation,
+): Array<[string, string]> {
 	const name = (credential.key ?? '').trim();
 	const value = credential.value ?? '';
 	if (!name)
@@ -80,41 +158,80 @@ export function requiredParameters(credential: IspmApiKeyCredential): Array<[str
 			'The ISPM credential has no Key (the header or parameter name)',
 		);
 	if (!value) throw new CredentialConfigError('The ISPM credential has no Value (the API key)');
-	return [
+	const pairs: Array<[string, string]> = [
 		[name, value],
 		...Object.entries(parseAdditionalParameters(credential.additionalParameters)),
 	];
+	checkPairs(location, pairs);
+	return pairs;
 }
 
-/** Every secret of a credential (the key's value and extra parameter values), ready for `redact`. */
+/**
+ * Every secret of a credential, ready for `redact`: the key's value, the extra parameter values, and any
+ * value the Webhook Address itself carries under one of those names (a token pasted with the address is
+ * as secret as the credential's own; names compared ignoring case, to hide rather than show).
+ */
 export function secretValues(credential: IspmApiKeyCredential): string[] {
 	const values = [credential.value ?? ''];
+	const names = [(credential.key ?? '').trim()];
 	try {
-		values.push(...Object.values(parseAdditionalParameters(credential.additionalParameters)));
+		const extra = parseAdditionalParameters(credential.additionalParameters);
+		values.push(...Object.values(extra));
+		names.push(...Object.keys(extra));
 	} catch {
 		// An unparsable parameter text has no values to hide beyond the text itself.
 		if (typeof credential.additionalParameters === 'string')
 			values.push(credential.additionalParameters);
 	}
+	const secretNames = new Set(names.map((name) => name.toLowerCase()));
+	for (const parameter of addressParameters(credential.webhookUrl ?? '')) {
+		if (secretNames.has(parameter.name.toLowerCase()))
+			values.push(parameter.value, parameter.rawValue);
+	}
 	return redactableSecrets(values);
 }
 
 interface OutgoingRequest {
+	/** `IHttpRequestOptions` */
+	url?: string;
+	/** n8n's legacy `IRequestOptions` (the credential test) */
+	uri?: string;
 	headers?: Record<string, unknown>;
 	qs?: Record<string, unknown>;
 }
 
-/** Places the key and extra parameters in the headers or the query string of an outgoing request. */
+function withoutNames(
+	record: Record<string, unknown> | undefined,
+	isTaken: (name: string) => boolean,
+): Record<string, unknown> {
+	return Object.fromEntries(Object.entries(record ?? {}).filter(([name]) => !isTaken(name)));
+}
+
+/**
+ * Places the key and extra parameters in the headers or the query string of an outgoing request; used by
+ * both credentials' `authenticate` (the Event Hook) and by Test connection. Each parameter goes out once:
+ * a credential pair replaces a header of the same name (any case) or a query parameter of the same name,
+ * also one already in the address (`url` / `uri`), whose other parameters are kept as written.
+ */
 export function applyApiKey<T extends OutgoingRequest>(
 	location: KeyLocation,
 	credential: IspmApiKeyCredential,
 	request: T,
 ): T {
-	const pairs = Object.fromEntries(requiredParameters(credential));
+	const pairs = requiredParameters(credential, location);
 	if (location === 'header') {
-		return { ...request, headers: { ...(request.headers ?? {}), ...pairs } };
+		const names = new Set(pairs.map(([name]) => name.toLowerCase()));
+		const headers = withoutNames(request.headers, (name) => names.has(name.toLowerCase()));
+		return { ...request, headers: { ...headers, ...Object.fromEntries(pairs) } };
 	}
-	return { ...request, qs: { ...(request.qs ?? {}), ...pairs } };
+	const names = new Set(pairs.map(([name]) => name));
+	const merged: OutgoingRequest = {
+		...request,
+		qs: { ...withoutNames(request.qs, (name) => names.has(name)), ...Object.fromEntries(pairs) },
+	};
+	if (typeof request.url === 'string') merged.url = withoutAddressParameters(request.url, names);
+	if (typeof request.uri === 'string') merged.uri = withoutAddressParameters(request.uri, names);
+	return merged as T;
 }
 
 /** What an incoming request offers: Node's lower-cased headers and the parsed query string. */

@@ -7,6 +7,7 @@ import {
 	requiredParameters,
 	secretValues,
 	type IspmApiKeyCredential,
+	type KeyLocation,
 } from './apiKeyAuth';
 import { buildTestMessage } from './envelope';
 import { redactSecrets } from './redact';
@@ -43,20 +44,20 @@ export function checkWebhookUrl(url: string | undefined): string {
 }
 
 /**
- * `send` carries the credential's key and extra parameters itself (n8n's authenticated request helper
- * in the node, a test transport in the tests).
+ * `send` carries the credential's key and extra parameters itself, placed by `applyApiKey` (n8n's request
+ * helper in the node, a test transport in the tests); the Webhook Address goes to it as the user wrote it.
  */
 export async function testConnection(
+	location: KeyLocation,
 	credential: IspmApiKeyCredential,
 	send: HttpSend,
 ): Promise<ConnectionTestResult> {
 	const secrets = secretValues(credential);
 	try {
-		if (!(credential.webhookUrl ?? '').trim()) {
-			// A credential that only guards the trigger has nothing to send to; its key must still be usable.
-			requiredParameters(credential);
-			return { status: 'OK', message: NO_URL_MESSAGE };
-		}
+		// Before anything is sent, and also for a credential that only guards the trigger: its pairs
+		// must be usable where they travel.
+		requiredParameters(credential, location);
+		if (!(credential.webhookUrl ?? '').trim()) return { status: 'OK', message: NO_URL_MESSAGE };
 		const url = checkWebhookUrl(credential.webhookUrl);
 		const response = await send({
 			url,

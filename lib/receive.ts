@@ -1,9 +1,9 @@
 /**
  * What the ISPM Issue Trigger answers to one delivery, decided from plain data: the request, the
  * credential, the user's filter and the trigger's memory. The node only reads the request and writes the
- * answer. Order matters: nothing about the message is looked at before the caller is authenticated, and
- * the memory is asked only about an issue that would start the workflow (a rejected or ignored delivery
- * never touches it, nor Redis).
+ * answer. Order matters: nothing about the message is looked at (its body is not even read) before the
+ * caller is authenticated, and the memory is asked only about an issue that would start the workflow (a
+ * rejected or ignored delivery never touches it, nor Redis).
  */
 import {
 	CredentialConfigError,
@@ -22,9 +22,11 @@ import {
 	type IssueClaim,
 	type IssueStore,
 } from './issueMemory';
+import type { BodyReading } from './requestBody';
 
 export interface Delivery extends IncomingParameters {
-	body: unknown;
+	/** The message as the sender put it on the wire (lib/requestBody.ts); read only once authenticated. */
+	readBody: () => Promise<BodyReading>;
 }
 
 /**
@@ -69,8 +71,12 @@ export interface AcceptedOutcome {
 export type ReceiveOutcome =
 	| { status: 401; body: { error: string } }
 	| { status: 500; body: { error: string } }
-	| { status: 400; body: { error: string; problems: ValidationProblem[] } }
-	| { status: 200; body: { status: 'ignored'; reason: string } }
+	| { status: 400; body: { error: string; problems: ValidationProblem[] }; issueId?: string }
+	| {
+			status: 400 | 413 | 415;
+			body: { error: string; contentType: string | null; expected: string };
+	  }
+	| { status: 200; body: { status: 'ignored'; reason: string }; issueId: string }
 	| { status: 200; body: { status: 'duplicate'; issueId: string } }
 	| {
 			status: 409;
@@ -86,13 +92,10 @@ export const UNAUTHORIZED_MESSAGE =
 /** Retry-After for a 503 while the memory is unreachable, in seconds. */
 export const UNREACHABLE_RETRY_AFTER_SECONDS = 5;
 
-function parseBody(body: unknown): unknown {
-	if (typeof body !== 'string') return body;
-	try {
-		return JSON.parse(body);
-	} catch {
-		return body;
-	}
+/** The issue a message that failed validation names, for the trace (never a secret: the sender's data). */
+function issueIdIn(message: unknown): string | undefined {
+	const eventData = (message as { eventData?: { id?: unknown } } | null)?.eventData;
+	return typeof eventData?.id === 'string' ? eventData.id : undefined;
 }
 
 const notConfigured = (reason: string): ReceiveOutcome => ({
@@ -124,7 +127,7 @@ export async function receiveDelivery(
 ): Promise<ReceiveOutcome> {
 	let required: Array<[string, string]>;
 	try {
-		required = requiredParameters(settings.credential);
+		required = requiredParameters(settings.credential, settings.location);
 	} catch (error) {
 		return notConfigured(
 			error instanceof CredentialConfigError ? error.message : 'its credential is unreadable',
@@ -134,7 +137,12 @@ export async function receiveDelivery(
 		return { status: 401, body: { error: UNAUTHORIZED_MESSAGE } };
 	}
 
-	const checked = validateEnvelope(parseBody(delivery.body));
+	const reading = await delivery.readBody();
+	if (!reading.ok) {
+		const { error, contentType, expected } = reading;
+		return { status: reading.status, body: { error, contentType, expected } };
+	}
+	const checked = validateEnvelope(reading.value);
 	if (!checked.ok) {
 		return {
 			status: 400,
@@ -142,12 +150,19 @@ export async function receiveDelivery(
 				error: 'The body is not a valid ISPM event hook message',
 				problems: checked.problems,
 			},
+			issueId: issueIdIn(reading.value),
 		};
 	}
 	const envelope = checked.value;
 
 	const decision = decide(settings.filter, envelope);
-	if (!decision.pass) return { status: 200, body: { status: 'ignored', reason: decision.reason } };
+	if (!decision.pass) {
+		return {
+			status: 200,
+			body: { status: 'ignored', reason: decision.reason },
+			issueId: envelope.eventData.id,
+		};
+	}
 
 	const issueId = envelope.eventData.id;
 	const accepted = (rest: Pick<AcceptedOutcome, 'claim' | 'deduplication' | 'memoryProblem'>) => ({

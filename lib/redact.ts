@@ -1,6 +1,7 @@
 /**
  * Keeping secrets out of everything a user or a log can see: node output, error messages, descriptions.
- * The secrets are a credential's API key and extra parameter values (`secretValues` in apiKeyAuth.ts).
+ * The secrets are a credential's API key and extra parameter values, and values its Webhook Address
+ * carries under their names (`secretValues` in apiKeyAuth.ts).
  */
 
 /**
@@ -16,14 +17,26 @@ export function redactableSecrets(values: string[]): string[] {
 		.sort((a, b) => b.length - a.length);
 }
 
+/**
+ * The forms a secret takes in a URL: as `encodeURIComponent` writes it, as n8n's query serializer (`qs`,
+ * RFC 3986) writes it, and as a form-encoded query (`+` for a space) writes it.
+ */
+function encodedForms(secret: string): string[] {
+	const component = encodeURIComponent(secret);
+	const rfc3986 = component.replace(
+		/[!'()*]/g,
+		(char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+	);
+	return [component, rfc3986, component.replace(/%20/g, '+'), rfc3986.replace(/%20/g, '+')];
+}
+
 /** Replaces every secret in a text (error messages, URLs), also URL-encoded, by `***`. */
 export function redactSecrets(text: string, secrets: string[]): string {
 	let out = text;
 	for (const secret of secrets) {
 		if (!secret) continue;
-		out = out.split(secret).join('***');
-		const encoded = encodeURIComponent(secret);
-		if (encoded !== secret) out = out.split(encoded).join('***');
+		for (const form of new Set([secret, ...encodedForms(secret)]))
+			out = out.split(form).join('***');
 	}
 	return out;
 }

@@ -20,5 +20,5 @@ export async function ispmApiKeyTest(
 ): Promise<INodeCredentialTestResult> {
 	const data = (credential.data ?? {}) as IspmApiKeyCredential;
 	const location = credential.type === 'ispmQueryAuthApi' ? 'query' : 'header';
-	return await testConnection(data, credentialTestSend(this, location, data));
+	return await testConnection(location, data, credentialTestSend(this, location, data));
 }

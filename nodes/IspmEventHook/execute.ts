@@ -12,7 +12,12 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { requiredParameters, secretValues, type IspmApiKeyCredential } from '../../lib/apiKeyAuth';
+import {
+	requiredParameters,
+	secretValues,
+	type IspmApiKeyCredential,
+	type KeyLocation,
+} from '../../lib/apiKeyAuth';
 import { checkWebhookUrl } from '../../lib/connectionTest';
 import {
 	deliverEnvelope,
@@ -71,9 +76,10 @@ function toPreparationError(
 function prepare(
 	context: IExecuteFunctions,
 	itemIndex: number,
+	location: KeyLocation,
 	credential: IspmApiKeyCredential,
 ): Prepared {
-	requiredParameters(credential);
+	requiredParameters(credential, location);
 	const raw = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const options = validateDeliveryOptions({
 		timeoutMs: raw.timeout,
@@ -132,6 +138,7 @@ export async function executeEventHook(this: IExecuteFunctions): Promise<INodeEx
 	const continueOnFail = this.continueOnFail();
 	const authentication = this.getNodeParameter('authentication', 0) as string;
 	const credentialType = CREDENTIAL_TYPES[authentication] ?? CREDENTIAL_TYPES.headerAuth;
+	const location: KeyLocation = credentialType === CREDENTIAL_TYPES.queryAuth ? 'query' : 'header';
 	const credential = await this.getCredentials<IspmApiKeyCredential>(credentialType);
 	const secrets = secretValues(credential);
 
@@ -139,7 +146,7 @@ export async function executeEventHook(this: IExecuteFunctions): Promise<INodeEx
 	const prepared: Array<Prepared | PreparationError> = items.map((_, itemIndex) => {
 		try {
 			url = checkWebhookUrl(credential.webhookUrl);
-			return prepare(this, itemIndex, credential);
+			return prepare(this, itemIndex, location, credential);
 		} catch (error) {
 			const failure = toPreparationError(error, itemIndex, secrets);
 			if (!continueOnFail) {

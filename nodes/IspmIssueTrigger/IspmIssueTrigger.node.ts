@@ -14,6 +14,7 @@ import {
 } from 'n8n-workflow';
 
 import type { IspmApiKeyCredential } from '../../lib/apiKeyAuth';
+import { deliveryLogLine, executionCustomData } from '../../lib/deliveryTrace';
 import { createIssueFilter } from '../../lib/issueFilter';
 import {
 	DEFAULT_REMEMBER_ISSUES,
@@ -25,6 +26,7 @@ import {
 	settleWhenAnswered,
 	type UnreachableMemoryPolicy,
 } from '../../lib/receive';
+import { readWebhookBody, type WebhookRequest } from '../../lib/requestBody';
 import { simplify } from '../../lib/simplify';
 import { ispmApiKeyTest } from '../IspmEventHook/credentialTest';
 import { triggerProperties } from './description';
@@ -149,7 +151,8 @@ export class IspmIssueTrigger implements INodeType {
 			{
 				headers: this.getHeaderData(),
 				query: this.getQueryData() as IDataObject,
-				body: this.getBodyData(),
+				readBody: async () =>
+					await readWebhookBody(this.getRequestObject() as unknown as WebhookRequest),
 			},
 			{
 				location: authentication === 'queryAuth' ? 'query' : 'header',
@@ -177,6 +180,8 @@ export class IspmIssueTrigger implements INodeType {
 			// Nothing starts: answered at once.
 			if ('headers' in outcome) response.set(outcome.headers);
 			response.status(outcome.status).json(outcome.body);
+			const line = deliveryLogLine(outcome);
+			this.logger.debug(line.message, line.metadata);
 			return { noWebhookResponse: true };
 		}
 		if (outcome.memoryProblem) {
@@ -213,6 +218,8 @@ export class IspmIssueTrigger implements INodeType {
 				deliveries,
 			);
 		}
+		// The accepted issue, findable from the Executions list (one issue per execution).
+		if (deliveries.length > 0) this.customData.setAll(executionCustomData(deliveries[0].message));
 		const unchecked = deliveries.find((delivery) => delivery.deduplication === 'unchecked');
 		if (unchecked) {
 			this.customData.set('deduplication', 'unchecked');

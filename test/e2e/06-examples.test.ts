@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
  * The example workflows in examples/ (imported and published by the global setup exactly as `npm start`
  * does, with demo keys generated for the run) activate without errors, their ISPM triggers are served,

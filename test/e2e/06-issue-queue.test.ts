@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
  * The issue-queue examples: the collecting workflow turns each new ISPM issue into one `open` row of the
  * "ISPM issues" data table, and the scheduled workflow (run here as "Execute workflow" does) remediates or

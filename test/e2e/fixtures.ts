@@ -32,6 +32,12 @@ export interface E2eSecrets {
 	sinkHeaderTenant: string;
 	sinkQueryKey: string;
 	sinkQueryRegion: string;
+	/** A key no HTTP header can carry (issue 11): the Value of the non-ASCII header credentials. */
+	nonAsciiKey: string;
+	/** The token an Okta Workflows invoke address carries when pasted whole as Webhook Address. */
+	oktaAddressToken: string;
+	/** The Value of the query credential whose Webhook Address is that invoke address. */
+	oktaKey: string;
 }
 
 export const KEY_NAMES = {
@@ -50,7 +56,17 @@ export const SINK_PATHS = {
 	query: '/hook/query',
 	/** Where the examples' ticketing credential points during the suite. */
 	ticketing: '/hook/ticketing',
+	nonAscii: '/hook/non-ascii',
+	okta: '/api/flo/e2e-flow/invoke',
 } as const;
+
+/**
+ * The Webhook Address of the Okta-style sink credential, pasted whole as Okta Workflows shows it: with its
+ * own clientToken, another parameter (encoded as Okta would not, to see it kept as written) and a fragment.
+ */
+export function oktaAddress(sinkUrl: string, secrets: E2eSecrets): string {
+	return `${sinkUrl}${SINK_PATHS.okta}?clientToken=${secrets.oktaAddressToken}&keep=a%20b&flag#section`;
+}
 
 function secret(label: string): string {
 	return `e2e${label}${randomBytes(16).toString('hex')}`;
@@ -66,6 +82,9 @@ export function makeSecrets(): E2eSecrets {
 		sinkHeaderTenant: secret('SinkHdrTenant'),
 		sinkQueryKey: secret('SinkQryKey'),
 		sinkQueryRegion: secret('SinkQryRegion'),
+		nonAsciiKey: `clé-ключ-${secret('NonAscii')}`,
+		oktaAddressToken: secret('OktaAddrTok'),
+		oktaKey: secret('OktaKey'),
 	};
 }
 
@@ -79,6 +98,9 @@ export const CREDENTIAL_IDS = {
 	triggerQuery: 'IspmE2eCredTrQ01',
 	sinkHeader: 'IspmE2eCredSkH01',
 	sinkQuery: 'IspmE2eCredSkQ01',
+	nonAsciiTrigger: 'IspmE2eCredNaT01',
+	nonAsciiSink: 'IspmE2eCredNaS01',
+	oktaSink: 'IspmE2eCredOkS01',
 } as const;
 
 export const WORKFLOWS = {
@@ -95,6 +117,44 @@ export const WORKFLOWS = {
 } as const;
 
 export type WorkflowName = keyof typeof WORKFLOWS;
+
+interface WorkflowRef {
+	id: string;
+	name: string;
+	webhookId: string;
+}
+
+/**
+ * Workflows of issue 11. `v1` and `v11`: the header-key trigger alone, at typeVersion 1 and 1.1 (what new
+ * nodes get: n8n reads fewer bodies for it), every issue type. `nonAsciiTrigger`: a trigger whose header
+ * key no sender can send. `nonAsciiForward` / `oktaForward`: the header-key trigger (1.1) → ISPM Event
+ * Hook with the non-ASCII header credential / the Okta-address query credential.
+ */
+export const WIRE_WORKFLOWS = {
+	v1: { id: 'IspmE2eWfWireV01', name: 'E2E wire: trigger v1', webhookId: 'ispm-e2e-wire-v1' },
+	v11: { id: 'IspmE2eWfWireV11', name: 'E2E wire: trigger v1.1', webhookId: 'ispm-e2e-wire-v11' },
+	nonAsciiTrigger: {
+		id: 'IspmE2eWfNaTrig1',
+		name: 'E2E wire: non-ASCII header key trigger',
+		webhookId: 'ispm-e2e-non-ascii-trigger',
+	},
+	nonAsciiForward: {
+		id: 'IspmE2eWfNaFwd01',
+		name: 'E2E wire: forward with a non-ASCII header key',
+		webhookId: 'ispm-e2e-non-ascii-forward',
+	},
+	oktaForward: {
+		id: 'IspmE2eWfOktaFw1',
+		name: 'E2E wire: forward to an Okta Workflows address',
+		webhookId: 'ispm-e2e-okta-forward',
+	},
+} as const satisfies Record<string, WorkflowRef>;
+
+/** The trigger versions the suite runs, by the workflow that has the header-key trigger alone. */
+export const TRIGGER_VERSIONS = [
+	{ typeVersion: 1, workflow: WIRE_WORKFLOWS.v1 },
+	{ typeVersion: 1.1, workflow: WIRE_WORKFLOWS.v11 },
+] as const;
 
 export interface CredentialExport {
 	id: string;
@@ -157,6 +217,40 @@ export function e2eCredentials(secrets: E2eSecrets, sinkUrl: string): Credential
 				}),
 			},
 		},
+		...wireCredentials(secrets, sinkUrl),
+	];
+}
+
+/** Credentials of issue 11: keys a header cannot carry, and an address that carries its own token. */
+function wireCredentials(secrets: E2eSecrets, sinkUrl: string): CredentialExport[] {
+	return [
+		{
+			id: CREDENTIAL_IDS.nonAsciiTrigger,
+			name: 'E2E trigger (non-ASCII header key)',
+			type: 'ispmHeaderAuthApi',
+			data: { webhookUrl: '', key: KEY_NAMES.triggerHeader, value: secrets.nonAsciiKey },
+		},
+		{
+			id: CREDENTIAL_IDS.nonAsciiSink,
+			name: 'E2E sink (non-ASCII header key)',
+			type: 'ispmHeaderAuthApi',
+			data: {
+				webhookUrl: `${sinkUrl}${SINK_PATHS.nonAscii}`,
+				key: KEY_NAMES.sinkHeader,
+				value: secrets.nonAsciiKey,
+			},
+		},
+		{
+			id: CREDENTIAL_IDS.oktaSink,
+			name: 'E2E sink (Okta Workflows invoke address)',
+			type: 'ispmQueryAuthApi',
+			data: {
+				webhookUrl: oktaAddress(sinkUrl, secrets),
+				key: 'clientToken',
+				value: secrets.oktaKey,
+				additionalParameters: '{}',
+			},
+		},
 	];
 }
 
@@ -170,13 +264,56 @@ export interface WorkflowExport {
 	[key: string]: unknown;
 }
 
+function triggerNode(options: {
+	workflow: WorkflowRef;
+	authentication: 'headerAuth' | 'queryAuth';
+	triggerCredential: { type: string; id: string; name: string };
+	issueTypes: string[];
+	triggerOptions: Record<string, unknown>;
+	triggerVersion?: number;
+}): Record<string, unknown> {
+	return {
+		id: randomUUID(),
+		name: 'ISPM Issue Trigger',
+		type: TRIGGER_TYPE,
+		typeVersion: options.triggerVersion ?? 1,
+		position: [0, 0],
+		webhookId: options.workflow.webhookId,
+		parameters: {
+			authentication: options.authentication,
+			issueTypes: options.issueTypes,
+			options: options.triggerOptions,
+		},
+		credentials: {
+			[options.triggerCredential.type]: {
+				id: options.triggerCredential.id,
+				name: options.triggerCredential.name,
+			},
+		},
+	};
+}
+
+function triggerOnlyWorkflow(options: Parameters<typeof triggerNode>[0]): WorkflowExport {
+	return {
+		id: options.workflow.id,
+		name: options.workflow.name,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [triggerNode(options)],
+		connections: {},
+	};
+}
+
 function triggerToSinkWorkflow(options: {
-	workflow: (typeof WORKFLOWS)[WorkflowName];
+	workflow: WorkflowRef;
 	authentication: 'headerAuth' | 'queryAuth';
 	triggerCredential: { type: string; id: string; name: string };
 	sinkCredential: { type: string; id: string; name: string };
 	issueTypes: string[];
 	triggerOptions: Record<string, unknown>;
+	triggerVersion?: number;
+	/** The Event Hook's authentication, when it differs from the trigger's. */
+	sinkAuthentication?: 'headerAuth' | 'queryAuth';
 }): WorkflowExport {
 	const { workflow } = options;
 	return {
@@ -185,25 +322,7 @@ function triggerToSinkWorkflow(options: {
 		active: false,
 		settings: { executionOrder: 'v1' },
 		nodes: [
-			{
-				id: randomUUID(),
-				name: 'ISPM Issue Trigger',
-				type: TRIGGER_TYPE,
-				typeVersion: 1,
-				position: [0, 0],
-				webhookId: workflow.webhookId,
-				parameters: {
-					authentication: options.authentication,
-					issueTypes: options.issueTypes,
-					options: options.triggerOptions,
-				},
-				credentials: {
-					[options.triggerCredential.type]: {
-						id: options.triggerCredential.id,
-						name: options.triggerCredential.name,
-					},
-				},
-			},
+			triggerNode(options),
 			{
 				id: randomUUID(),
 				name: 'ISPM Event Hook',
@@ -211,7 +330,7 @@ function triggerToSinkWorkflow(options: {
 				typeVersion: 1,
 				position: [300, 0],
 				parameters: {
-					authentication: options.authentication,
+					authentication: options.sinkAuthentication ?? options.authentication,
 					operation: 'sendIssue',
 					eventDataSource: 'json',
 					eventData: '={{ $json.eventData }}',
@@ -256,6 +375,42 @@ export function e2eWorkflows(credentials: CredentialExport[]): WorkflowExport[] 
 			sinkCredential: byId(CREDENTIAL_IDS.sinkQuery),
 			issueTypes: [],
 			triggerOptions: {},
+		}),
+		...wireWorkflows(byId),
+	];
+}
+
+function wireWorkflows(
+	byId: (id: string) => { type: string; id: string; name: string },
+): WorkflowExport[] {
+	const headerTrigger = {
+		authentication: 'headerAuth' as const,
+		triggerCredential: byId(CREDENTIAL_IDS.triggerHeader),
+		issueTypes: [],
+		triggerOptions: {},
+	};
+	return [
+		...TRIGGER_VERSIONS.map(({ typeVersion, workflow }) =>
+			triggerOnlyWorkflow({ ...headerTrigger, workflow, triggerVersion: typeVersion }),
+		),
+		triggerOnlyWorkflow({
+			...headerTrigger,
+			workflow: WIRE_WORKFLOWS.nonAsciiTrigger,
+			triggerCredential: byId(CREDENTIAL_IDS.nonAsciiTrigger),
+			triggerVersion: 1.1,
+		}),
+		triggerToSinkWorkflow({
+			...headerTrigger,
+			workflow: WIRE_WORKFLOWS.nonAsciiForward,
+			sinkCredential: byId(CREDENTIAL_IDS.nonAsciiSink),
+			triggerVersion: 1.1,
+		}),
+		triggerToSinkWorkflow({
+			...headerTrigger,
+			workflow: WIRE_WORKFLOWS.oktaForward,
+			sinkCredential: byId(CREDENTIAL_IDS.oktaSink),
+			sinkAuthentication: 'queryAuth',
+			triggerVersion: 1.1,
 		}),
 	];
 }

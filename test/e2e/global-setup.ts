@@ -5,7 +5,8 @@
  * workflows (test fixtures + examples/) → publish → start on free ports, plus the sink server.
  *
  * Environment: ISPM_E2E_SKIP_BUILD=1 reuses dist/ as is; ISPM_E2E_KEEP=1 keeps the temporary folder
- * (user folder, n8n.log); ISPM_E2E_LOG_LEVEL sets N8N_LOG_LEVEL (default info).
+ * (user folder, n8n.log); ISPM_E2E_LOG_LEVEL sets N8N_LOG_LEVEL (default debug: the trigger's trace of
+ * refused deliveries is logged at debug, and the secrets check then covers n8n's most talkative log).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,7 +83,7 @@ async function setUp(): Promise<void> {
 	const [port, brokerPort] = [await instance.getFreePort(), await instance.getFreePort()];
 	// Pinned: a developer's shell settings (another database, queue mode) must not leak into the suite.
 	const envExtra: Record<string, string> = {
-		N8N_LOG_LEVEL: process.env.ISPM_E2E_LOG_LEVEL || 'info',
+		N8N_LOG_LEVEL: process.env.ISPM_E2E_LOG_LEVEL || 'debug',
 		DB_TYPE: 'sqlite',
 		EXECUTIONS_MODE: 'regular',
 	};
@@ -168,6 +169,7 @@ async function setUp(): Promise<void> {
 	log(`starting n8n on port ${port} (log: ${logFile})`);
 	const running = await instance.startN8n({ runtime, env, output: logFile, detached: true });
 	running.child.unref();
+	const baseUrl = `http://127.0.0.1:${port}`;
 
 	const state: E2eState = {
 		runtime,
@@ -176,7 +178,7 @@ async function setUp(): Promise<void> {
 		logFile,
 		port,
 		brokerPort,
-		baseUrl: `http://127.0.0.1:${port}`,
+		baseUrl,
 		pid: running.pid,
 		sinkUrl: sink.url,
 		secrets,

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 
 import * as instance from '../../scripts/n8n-instance.cjs';
@@ -49,20 +50,63 @@ export async function httpPost(
 	return await toResult(response);
 }
 
+/**
+ * Sends exactly `body` with exactly `headers` (Node adds only Host, Connection and the Content-Length of
+ * the bytes, unless `headers` sets one or asks for chunks): what a webhook sender puts on the wire, with no
+ * content type unless given.
+ */
+export function postRaw(
+	url: string,
+	body: Buffer,
+	headers: Record<string, string> = {},
+): Promise<HttpResult> {
+	return new Promise((resolve, reject) => {
+		const names = Object.keys(headers).map((name) => name.toLowerCase());
+		// With `transfer-encoding: chunked` the body goes in two chunks and without a length.
+		const chunked = names.includes('transfer-encoding');
+		const request = httpRequest(
+			url,
+			{
+				method: 'POST',
+				headers:
+					chunked || names.includes('content-length')
+						? headers
+						: { ...headers, 'content-length': String(body.length) },
+			},
+			(response) => {
+				const chunks: Buffer[] = [];
+				response.on('data', (chunk: Buffer) => chunks.push(chunk));
+				response.on('error', reject);
+				response.on('end', () => {
+					const text = Buffer.concat(chunks).toString('utf8');
+					resolve({ status: response.statusCode ?? 0, text, body: parseText(text) });
+				});
+			},
+		);
+		request.setTimeout(120_000, () => request.destroy(new Error(`no answer from ${url}`)));
+		request.on('error', reject);
+		if (chunked) request.write(body.subarray(0, Math.floor(body.length / 2)));
+		request.end(chunked ? body.subarray(Math.floor(body.length / 2)) : body);
+	});
+}
+
 export async function httpGet(url: string): Promise<HttpResult> {
 	return await toResult(await fetch(url));
+}
+
+/** The text parsed when it is JSON, else the text. */
+function parseText(text: string): unknown {
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		return text;
+	}
 }
 
 /** Status, text, and the body parsed when it is JSON. */
 async function toResult(response: Response): Promise<HttpResult> {
 	const text = await response.text();
-	let parsed: unknown = text;
-	try {
-		parsed = JSON.parse(text);
-	} catch {
-		// not JSON
-	}
-	return { status: response.status, text, body: parsed };
+	return { status: response.status, text, body: parseText(text) };
 }
 
 /** Production URL of a trigger: POST /webhook/<webhookId>/<path>, with an optional query string. */
@@ -181,30 +225,37 @@ export interface NodeRun {
 	error?: string;
 }
 
-/** The run data of one execution, node by node (nodes that did not run are absent). */
-export async function executionRuns(executionId: number): Promise<Record<string, NodeRun>> {
+interface StoredRunData {
+	resultData?: {
+		error?: { message?: string; description?: string | null };
+		runData?: Record<
+			string,
+			Array<{
+				data?: { main?: Array<Array<{ json: unknown }> | null> };
+				error?: { message?: string; description?: string | null };
+			}>
+		>;
+	};
+}
+
+/** One execution's stored data, as n8n keeps it (`flatted`, parsed with n8n's own copy). */
+async function executionData(executionId: number): Promise<StoredRunData> {
 	const [row] = await query<{ data: string }>(
 		'SELECT data FROM execution_data WHERE executionId = ?',
 		[executionId],
 	);
 	if (!row) throw new Error(`no data stored for execution ${executionId}`);
 	const { runtime } = readState();
-	// n8n stores execution data with `flatted`; use n8n's own copy of it.
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const flatted = require(join(runtime.n8nDir, 'node_modules', 'flatted')) as {
 		parse(text: string): unknown;
 	};
-	const data = flatted.parse(row.data) as {
-		resultData?: {
-			runData?: Record<
-				string,
-				Array<{
-					data?: { main?: Array<Array<{ json: unknown }> | null> };
-					error?: { message?: string; description?: string };
-				}>
-			>;
-		};
-	};
+	return flatted.parse(row.data) as StoredRunData;
+}
+
+/** The run data of one execution, node by node (nodes that did not run are absent). */
+export async function executionRuns(executionId: number): Promise<Record<string, NodeRun>> {
+	const data = await executionData(executionId);
 	const runs: Record<string, NodeRun> = {};
 	for (const [node, [first]] of Object.entries(data.resultData?.runData ?? {})) {
 		runs[node] = {
@@ -279,6 +330,20 @@ export async function runManually(workflowId: string, triggerName: string): Prom
 		triggerName,
 	);
 	return await finishedExecution(executionId);
+}
+
+/** The error an execution stopped with, as the Executions list shows it: message and description. */
+export async function executionError(
+	executionId: number,
+): Promise<{ node: string | undefined; message: string; description: string }> {
+	const data = await executionData(executionId);
+	const failed = Object.entries(data.resultData?.runData ?? {}).find(([, runs]) => runs[0]?.error);
+	const error = failed?.[1][0]?.error ?? data.resultData?.error;
+	return {
+		node: failed?.[0],
+		message: error?.message ?? '',
+		description: error?.description ?? '',
+	};
 }
 
 // ---- waiting, the log, restart ----

@@ -39,11 +39,26 @@ export class NoResponseTestError extends Error {
 	}
 }
 
+/** What n8n's `qs.stringify` makes of a name or value: everything but RFC 3986's unreserved set encoded. */
+function encodeRfc3986(text: string): string {
+	return encodeURIComponent(text).replace(
+		/[!'()*]/g,
+		(char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+	);
+}
+
+/**
+ * As axios (under n8n's request helpers) builds the target: the address parsed as a URL (the fragment
+ * dropped), then `qs` serialized and appended after `&` when the address already has a query.
+ */
 function withQuery(url: string, qs: Record<string, unknown> | undefined): URL {
-	const target = new URL(url);
-	for (const [name, value] of Object.entries(qs ?? {}))
-		target.searchParams.append(name, String(value));
-	return target;
+	const parsed = new URL(url);
+	let path = parsed.pathname + parsed.search;
+	const serialized = Object.entries(qs ?? {})
+		.map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(String(value))}`)
+		.join('&');
+	if (serialized) path += `${path.includes('?') ? '&' : '?'}${serialized}`;
+	return new URL(path, parsed.origin);
 }
 
 function parseBody(text: string): unknown {

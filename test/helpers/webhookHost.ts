@@ -59,7 +59,50 @@ export function startProcess(): N8nProcess {
 export interface HostDelivery {
 	headers?: Record<string, string>;
 	query?: Record<string, unknown>;
+	/**
+	 * What n8n parsed. Without `raw`, the bytes are made from it as n8n would have received them: an object
+	 * as `application/json`, a string as `text/plain` (unless `headers` name a content type).
+	 */
 	body: unknown;
+	/** The bytes on the wire, for n8n's `rawBody` (`readRawBody()` then sets it, as n8n's does). */
+	raw?: Buffer;
+}
+
+/** The request object n8n hands a webhook (`getRequestObject()`), with n8n's raw-body reader. */
+function requestObject(
+	delivery: HostDelivery,
+	headers: Record<string, string>,
+	onRead: () => void,
+) {
+	const given = headers['content-type'] !== undefined;
+	const isText = typeof delivery.body === 'string';
+	if (!given && delivery.body !== undefined)
+		headers['content-type'] = isText ? 'text/plain' : 'application/json';
+	const raw =
+		delivery.raw ??
+		(delivery.body === undefined
+			? Buffer.alloc(0)
+			: Buffer.from(isText ? (delivery.body as string) : JSON.stringify(delivery.body), 'utf8'));
+	const request: {
+		headers: Record<string, string>;
+		body: unknown;
+		rawBody?: Buffer;
+		readRawBody(): Promise<void>;
+	} = {
+		headers,
+		body: delivery.body,
+		async readRawBody() {
+			onRead();
+			request.rawBody = raw;
+		},
+	};
+	return request;
+}
+
+export interface HostLogLine {
+	level: string;
+	message: string;
+	metadata: unknown;
 }
 
 export interface HostAnswer {
@@ -124,6 +167,15 @@ export class WebhookTriggerHost {
 
 	/** Executions that were running when the process crashed (n8n marks them crashed). */
 	crashed = 0;
+
+	/** Custom data each execution set (`this.customData`), in the order they ran the trigger step. */
+	readonly customData: Array<Record<string, string>> = [];
+
+	/** What the node logged through `this.logger`. */
+	readonly logs: HostLogLine[] = [];
+
+	/** How many deliveries had their body read (`readRawBody()`). */
+	bodiesRead = 0;
 
 	/** Scripted durations (ms) of the rest of the workflow for the next executions, in start order. */
 	readonly workflowDurations: number[] = [];
@@ -221,13 +273,16 @@ export class WebhookTriggerHost {
 		const staticData = this.load();
 		const requestCopy = JSON.stringify(staticData);
 		const response = new ResponseModel();
+		const headers = lowerCaseKeys(delivery.headers ?? {});
+		const request = requestObject(delivery, headers, () => (this.bodiesRead += 1));
 		const context = {
 			...this.common(staticData, mode),
 			getNodeParameter: (name: string, fallback?: unknown) => this.parameter(name, fallback),
 			getCredentials: async (type: string) => this.credential(type),
-			getHeaderData: () => lowerCaseKeys(delivery.headers ?? {}),
+			getHeaderData: () => headers,
 			getQueryData: () => delivery.query ?? {},
 			getBodyData: () => delivery.body,
+			getRequestObject: () => request,
 			getResponseObject: () => response,
 		} as unknown as IWebhookFunctions;
 		const { node } = this;
@@ -294,13 +349,18 @@ export class WebhookTriggerHost {
 		const { node } = this;
 		const duration = this.workflowDurations.shift();
 		const staticData = this.load(resumeWith);
+		const customData: Record<string, string> = {};
+		this.customData.push(customData);
 		const context = {
 			...this.common(staticData, mode),
 			getInputData: () => input,
 			getNodeParameter: (name: string, _index: number, fallback?: unknown) =>
 				this.parameter(name, fallback),
 			getCredentials: async (type: string) => this.credential(type),
-			customData: { set: () => undefined, setAll: () => undefined },
+			customData: {
+				set: (key: string, value: string) => (customData[key] = value),
+				setAll: (values: Record<string, string>) => Object.assign(customData, values),
+			},
 			addExecutionHints: () => undefined,
 		} as unknown as IExecuteFunctions;
 		const [output] = await node.execute.call(context);
@@ -325,7 +385,8 @@ export class WebhookTriggerHost {
 	}
 
 	private common(staticData: StaticData, mode: string) {
-		const logged = (level: string) => (message: string) => this.log.push({ level, message });
+		const logged = (level: string) => (message: string, metadata?: unknown) =>
+			this.logs.push({ level, message, metadata });
 		return {
 			getMode: () => mode,
 			getWorkflow: () => ({ id: this.ids.workflowId, active: true }),
@@ -352,9 +413,6 @@ export class WebhookTriggerHost {
 			},
 		};
 	}
-
-	/** What the node logged through n8n's logger. */
-	readonly log: Array<{ level: string; message: string }> = [];
 
 	private parameter(name: string, fallback: unknown): unknown {
 		const value = name

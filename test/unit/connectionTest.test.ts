@@ -203,3 +203,87 @@ describe.each(CASES)('Test connection ($type)', (testCase) => {
 		expect(result.message).toMatch(/closed the connection before answering/);
 	});
 });
+
+describe('Test connection: what the wire can carry (issue 11)', () => {
+	const test = new IspmEventHook().methods.credentialTest.ispmApiKeyTest;
+	const NON_ASCII_KEY = 'clé-ключ-7f3a9c';
+
+	async function testCredential(type: string, data: ICredentialDataDecryptedObject) {
+		const context = createCredentialTestContext();
+		const result = await test.call(context, { id: 'cred-1', name: 'ISPM', type, data });
+		return { result, context };
+	}
+
+	it.each([
+		['with', () => `${sink.url}/hook`],
+		['without', () => ''],
+	])(
+		'should report a header Value a header cannot carry, %s a Webhook Address, and send nothing',
+		async (_case, url) => {
+			const { result, context } = await testCredential('ispmHeaderAuthApi', {
+				webhookUrl: url(),
+				key: 'X-API-Key',
+				value: NON_ASCII_KEY,
+			});
+			expect(result.status).toBe('Error');
+			expect(result.message).toMatch(
+				/^The ISPM credential's Value cannot be sent in an HTTP header: it contains a non-ASCII character/,
+			);
+			expect(result.message).not.toContain(NON_ASCII_KEY);
+			expect(context.requested).toHaveLength(0);
+			expect(sink.requests).toHaveLength(0);
+		},
+	);
+
+	it('should name an Additional Parameters entry a header cannot carry', async () => {
+		const { result } = await testCredential('ispmHeaderAuthApi', {
+			webhookUrl: `${sink.url}/hook`,
+			key: 'X-API-Key',
+			value: KEY_VALUE,
+			additionalParameters: JSON.stringify({ 'X Tenant': EXTRA_VALUE }),
+		});
+		expect(result).toEqual({
+			status: 'Error',
+			message: expect.stringMatching(
+				/^Additional Parameters: the name "X Tenant" is not a valid HTTP header name: it contains a space/,
+			),
+		});
+		expect(sink.requests).toHaveLength(0);
+	});
+
+	it('should accept the same non-ASCII key in a query credential and send it in full', async () => {
+		const { result } = await testCredential('ispmQueryAuthApi', {
+			webhookUrl: `${sink.url}/hook`,
+			key: 'clientToken',
+			value: NON_ASCII_KEY,
+		});
+		expect(result.status).toBe('OK');
+		expect(new URL(sink.requests[0].url, sink.url).searchParams.getAll('clientToken')).toEqual([
+			NON_ASCII_KEY,
+		]);
+	});
+
+	it("should send the key once to an address that already carries it (Okta Workflows' invoke URL)", async () => {
+		const OLD_TOKEN = 'dummy-old-token-3e8d';
+		sink.respondWith((request) => {
+			// A receiver that, like the ISPM Issue Trigger, treats a repeated name as ambiguous.
+			const tokens = new URL(request.url, sink.url).searchParams.getAll('clientToken');
+			return tokens.length === 1 && tokens[0] === KEY_VALUE
+				? { status: 200, body: { ok: true } }
+				: { status: 401, body: { error: `got ${tokens.join(',')}` } };
+		});
+		const { result } = await testCredential('ispmQueryAuthApi', {
+			webhookUrl: `${sink.url}/api/flo/f1/invoke?clientToken=${OLD_TOKEN}&keep=1`,
+			key: 'clientToken',
+			value: KEY_VALUE,
+		});
+		expect(result).toEqual({
+			status: 'OK',
+			message: "The receiver accepted ISPM's test message (HTTP 200)",
+		});
+		expect(sink.requests).toHaveLength(1);
+		expect(sink.requests[0].path).toBe('/api/flo/f1/invoke');
+		expect(new URL(sink.requests[0].url, sink.url).searchParams.getAll('keep')).toEqual(['1']);
+		expect(sink.requests[0].url).not.toContain(OLD_TOKEN);
+	});
+});

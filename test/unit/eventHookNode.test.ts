@@ -619,3 +619,108 @@ describe('IspmEventHook: secrets', () => {
 		expect(errorText(error)).not.toContain(KEY_VALUE);
 	});
 });
+
+describe('IspmEventHook: what the wire can carry (issue 11)', () => {
+	const NON_ASCII_KEY = 'clé-ключ-7f3a9c';
+
+	it.each([
+		[
+			'a non-ASCII Value',
+			{ value: NON_ASCII_KEY },
+			/^The ISPM credential's Value cannot be sent in an HTTP header: it contains a non-ASCII character/,
+		],
+		[
+			'a Value with a trailing space',
+			{ value: `${KEY_VALUE} ` },
+			/^The ISPM credential's Value cannot be sent in an HTTP header: it starts or ends/,
+		],
+		[
+			'a Key with a colon',
+			{ key: 'X-API-Key:' },
+			/^The ISPM credential's Key is not a valid HTTP header name: it contains ":"/,
+		],
+		[
+			'an extra value a header cannot carry',
+			{ additionalParameters: JSON.stringify({ 'X-Tenant': `ténant-${TENANT_VALUE}` }) },
+			/^Additional Parameters: the value of "X-Tenant" cannot be sent in an HTTP header/,
+		],
+	])(
+		'should fail with a configuration error and send nothing for %s (header credential)',
+		async (_case, change, message) => {
+			const all = credentials();
+			const bad = { ...all, ispmHeaderAuthApi: { ...all.ispmHeaderAuthApi, ...change } };
+			const error = await runExpectingError({
+				parameters: { eventData: issue() },
+				credentials: bad,
+			});
+			expect(error).toBeInstanceOf(NodeOperationError);
+			expect(error.message).toMatch(message);
+			expect(error.context.itemIndex).toBe(0);
+			const text = errorText(error);
+			for (const secret of [KEY_VALUE, TENANT_VALUE, NON_ASCII_KEY])
+				expect(text).not.toContain(secret);
+			expect(sink.requests).toHaveLength(0);
+
+			const { output } = await run({
+				parameters: { eventData: issue() },
+				credentials: bad,
+				continueOnFail: true,
+			});
+			expect(output[0].json.error).toMatch(message);
+			expect(sink.requests).toHaveLength(0);
+		},
+	);
+
+	it('should send a non-ASCII key in full through a query credential, encoded', async () => {
+		const all = credentials();
+		const withKey = { ...all, ispmQueryAuthApi: { ...all.ispmQueryAuthApi, value: NON_ASCII_KEY } };
+		await run({
+			parameters: { authentication: 'queryAuth', eventData: issue() },
+			credentials: withKey,
+		});
+		expect(sink.requests).toHaveLength(1);
+		expect(new URL(sink.requests[0].url, sink.url).searchParams.getAll('clientToken')).toEqual([
+			NON_ASCII_KEY,
+		]);
+	});
+
+	it("should send the key once when the Webhook Address already carries it (Okta Workflows' invoke URL), keeping the rest", async () => {
+		const OLD_TOKEN = 'dummy-old-token-3e8d';
+		const all = credentials();
+		const address = `${sink.url}/api/flo/f1/invoke?clientToken=${OLD_TOKEN}&keep=a%20b#fragment`;
+		sink.respondWith((request) => ({ status: 200, body: { saw: request.url } }));
+		const { output } = await run({
+			parameters: { authentication: 'queryAuth', eventData: issue() },
+			credentials: { ...all, ispmQueryAuthApi: { ...all.ispmQueryAuthApi, webhookUrl: address } },
+		});
+		expect(sink.requests).toHaveLength(1);
+		const [request] = sink.requests;
+		expect(request.path).toBe('/api/flo/f1/invoke');
+		const query = new URL(request.url, sink.url).searchParams;
+		expect(query.getAll('clientToken')).toEqual([KEY_VALUE]);
+		expect(query.getAll('tenant')).toEqual([TENANT_VALUE]);
+		expect(query.getAll('keep')).toEqual(['a b']);
+		expect(request.url).toContain('keep=a%20b');
+		expect(request.url).not.toContain(OLD_TOKEN);
+		// The old token is a secret too: the receiver's echo of the address is redacted in the output.
+		expect(serialize(output)).not.toContain(OLD_TOKEN);
+	});
+
+	it('should redact a token the Webhook Address carries under the key name from errors', async () => {
+		const OLD_TOKEN = 'dummy-old-token-3e8d';
+		const all = credentials();
+		sink.respondWith(() => ({ status: 400, body: { error: `stale clientToken ${OLD_TOKEN}` } }));
+		const error = await runExpectingError({
+			parameters: { authentication: 'queryAuth', eventData: issue() },
+			credentials: {
+				...all,
+				ispmQueryAuthApi: {
+					...all.ispmQueryAuthApi,
+					webhookUrl: `${sink.url}/hook?clientToken=${OLD_TOKEN}`,
+				},
+			},
+		});
+		expect(errorText(error)).toContain('stale clientToken ***');
+		expect(errorText(error)).not.toContain(OLD_TOKEN);
+	});
+});

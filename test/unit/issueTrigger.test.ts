@@ -496,3 +496,179 @@ describe('ISPM Issue Trigger webhook()', () => {
 		});
 	});
 });
+
+describe('ISPM Issue Trigger: a credential a header cannot carry (issue 11)', () => {
+	const NON_ASCII_KEY = 'clé-ключ-7f3a9c';
+
+	it.each([
+		['as sent in UTF-8', NON_ASCII_KEY],
+		['percent-encoded', encodeURIComponent(NON_ASCII_KEY)],
+		['as Latin-1 bytes would read', Buffer.from(NON_ASCII_KEY, 'utf8').toString('latin1')],
+	])(
+		'should answer "not configured" (500), not 401, to a delivery with the key %s',
+		async (_case, sent) => {
+			const trigger = host({}, { key: 'X-ISPM-Key', value: NON_ASCII_KEY });
+			const answer = await trigger.deliver(delivery(sampleEnvelope(), { 'X-ISPM-Key': sent }));
+			expect(answer).toEqual({
+				status: 500,
+				body: {
+					error: expect.stringMatching(
+						/^The ISPM Issue Trigger is not configured: The ISPM credential's Value cannot be sent in an HTTP header: it contains a non-ASCII character/,
+					),
+				},
+				headers: {},
+				executionStarted: false,
+			});
+			expect(JSON.stringify(answer)).not.toContain(NON_ASCII_KEY);
+		},
+	);
+
+	it('should name an extra parameter whose value ends with a space', async () => {
+		const trigger = host({}, { ...headerCredential, additionalParameters: '{"X-Tenant":"acme "}' });
+		const answer = await trigger.deliver(delivery(sampleEnvelope()));
+		expect(answer.status).toBe(500);
+		expect((answer.body as { error: string }).error).toMatch(
+			/Additional Parameters: the value of "X-Tenant" cannot be sent in an HTTP header: it starts or ends with a space or tab/,
+		);
+	});
+
+	it('should still accept that key from a query credential', async () => {
+		const trigger = host(
+			{ authentication: 'queryAuth' },
+			{ key: 'clientToken', value: NON_ASCII_KEY },
+		);
+		const answer = await trigger.deliver({
+			query: { clientToken: NON_ASCII_KEY },
+			body: sampleEnvelope(),
+		});
+		expect(answer).toMatchObject({ status: 200, body: { status: 'accepted' } });
+	});
+});
+
+describe('ISPM Issue Trigger: the body as it is on the wire (issue 11)', () => {
+	const TEXT = JSON.stringify(sampleEnvelope());
+
+	it.each([
+		['no Content-Type (n8n parsed nothing)', {}, undefined],
+		[
+			'application/x-www-form-urlencoded (n8n made a form of it)',
+			{ 'content-type': 'application/x-www-form-urlencoded' },
+			{ [TEXT]: '' },
+		],
+		['application/vnd.okta+json', { 'content-type': 'application/vnd.okta+json' }, undefined],
+		['text/plain with a byte-order mark', { 'content-type': 'text/plain' }, `\uFEFF${TEXT}`],
+	])('should accept the message sent with %s', async (_case, contentType, parsed) => {
+		const trigger = host();
+		const raw = Buffer.from(typeof parsed === 'string' ? parsed : TEXT, 'utf8');
+		const answer = await trigger.deliver({
+			headers: { ...goodHeaders, ...contentType },
+			body: parsed,
+			raw,
+		});
+		expect(answer).toMatchObject({
+			status: 200,
+			body: { status: 'accepted' },
+			executionStarted: true,
+		});
+		await trigger.idle();
+		expect(trigger.executions[0][0].json).toEqual(sampleEnvelope());
+	});
+
+	it('should answer 415 naming both content types to a real form, and start nothing', async () => {
+		const answer = await host().deliver({
+			headers: { ...goodHeaders, 'content-type': 'application/x-www-form-urlencoded' },
+			body: { id: '1' },
+			raw: Buffer.from('id=1'),
+		});
+		expect(answer).toEqual({
+			status: 415,
+			body: {
+				error: expect.stringContaining(
+					'(Content-Type received: "application/x-www-form-urlencoded"; expected: application/json, UTF-8)',
+				),
+				contentType: 'application/x-www-form-urlencoded',
+				expected: 'application/json',
+			},
+			headers: {},
+			executionStarted: false,
+		});
+	});
+
+	it('should answer 400 to an empty body', async () => {
+		const answer = await host().deliver({
+			headers: goodHeaders,
+			body: undefined,
+			raw: Buffer.alloc(0),
+		});
+		expect(answer).toMatchObject({
+			status: 400,
+			body: { error: expect.stringMatching(/^The body is empty/), contentType: null },
+		});
+	});
+
+	it('should not read the body of an unauthenticated or misconfigured request', async () => {
+		const trigger = host();
+		expect(
+			(await trigger.deliver({ headers: {}, body: undefined, raw: Buffer.from(TEXT) })).status,
+		).toBe(401);
+		const unconfigured = host({}, { key: 'X-ISPM-Key', value: '' });
+		expect(
+			(
+				await unconfigured.deliver({
+					headers: goodHeaders,
+					body: undefined,
+					raw: Buffer.from(TEXT),
+				})
+			).status,
+		).toBe(500);
+		expect(trigger.bodiesRead + unconfigured.bodiesRead).toBe(0);
+		expect(
+			(await trigger.deliver({ headers: goodHeaders, body: undefined, raw: Buffer.from(TEXT) }))
+				.status,
+		).toBe(200);
+		expect(trigger.bodiesRead).toBe(1);
+	});
+});
+
+describe('ISPM Issue Trigger: the trace each delivery leaves (issue 11)', () => {
+	it('should put the accepted issue in the execution custom data', async () => {
+		const trigger = host();
+		await trigger.deliver(
+			delivery(issueEnvelope('traced-1', { title: 'Unused Admin Account', severity: 'High' })),
+		);
+		await trigger.idle();
+		expect(trigger.customData).toEqual([
+			{ issueId: 'traced-1', issueTitle: 'Unused Admin Account', issueSeverity: 'High' },
+		]);
+		expect(trigger.logs).toEqual([]);
+	});
+
+	it('should log ignored, duplicate and rejected deliveries at debug level with outcome and issue id, never a secret', async () => {
+		const trigger = host({ options: { severities: ['Critical'] } });
+		await trigger.deliver(delivery(issueEnvelope('low-1', { severity: 'Low' })));
+		await trigger.deliver(delivery(issueEnvelope('dup-1', { severity: 'Critical' })));
+		await trigger.deliver(delivery(issueEnvelope('dup-1', { severity: 'Critical' })));
+		await trigger.deliver(delivery(issueEnvelope('bad-1', { title: '' })));
+		await trigger.deliver(
+			delivery(issueEnvelope('x'), { 'X-ISPM-Key': 'wrong-key-value', 'X-Tenant': 'acme' }),
+		);
+		await trigger.idle();
+		expect(trigger.logs.map(({ level, metadata }) => ({ level, metadata }))).toEqual([
+			{ level: 'debug', metadata: { outcome: 'ignored', status: 200, issueId: 'low-1' } },
+			{ level: 'debug', metadata: { outcome: 'duplicate', status: 200, issueId: 'dup-1' } },
+			{ level: 'debug', metadata: { outcome: 'rejected', status: 400, issueId: 'bad-1' } },
+			{ level: 'debug', metadata: { outcome: 'rejected', status: 401 } },
+		]);
+		expect(trigger.logs.map((line) => line.message)).toEqual([
+			expect.stringMatching(/^ISPM Issue Trigger: ignored delivery of issue low-1 \(HTTP 200\): /),
+			'ISPM Issue Trigger: duplicate delivery of issue dup-1 (HTTP 200)',
+			expect.stringMatching(
+				/^ISPM Issue Trigger: rejected delivery of issue bad-1 \(HTTP 400\): The body is not a valid ISPM event hook message/,
+			),
+			`ISPM Issue Trigger: rejected delivery (HTTP 401): ${UNAUTHORIZED_MESSAGE}`,
+		]);
+		const logged = JSON.stringify(trigger.logs);
+		for (const secret of [SENT_VALUE, 'wrong-key-value', 'acme'])
+			expect(logged).not.toContain(secret);
+	});
+});

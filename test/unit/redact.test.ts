@@ -33,4 +33,12 @@ describe('redactSecrets', () => {
 			redactSecrets('https://h/x?key=p%40ss%20word&t=acme-tenant failed for p@ss word', secrets),
 		).toBe('https://h/x?key=***&t=*** failed for ***');
 	});
+
+	it.each([
+		['as n8n\'s query serializer writes it', '?k=it%27s%20%28a%29%20p%40ss%21'],
+		['form-encoded', '?k=it%27s+%28a%29+p%40ss%21'],
+		['encodeURIComponent', "?k=it's%20(a)%20p%40ss!"],
+	])('should hide a secret written in a URL %s', (_case, url) => {
+		expect(redactSecrets(url, ["it's (a) p@ss!"])).toBe('?k=***');
+	});
 });

@@ -260,7 +260,7 @@ describe('the trigger with issueMemory: redis', () => {
 			body: { status: 'accepted' },
 			executionStarted: true,
 		});
-		expect(host.log).toContainEqual({
+		expect(host.logs).toContainEqual({
 			level: 'warn',
 			message: expect.stringContaining(
 				`accepted issue while-down without checking for duplicates (If Redis Is Unreachable: accept): Redis at 127.0.0.1:${redis.port}`,

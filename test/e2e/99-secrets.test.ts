@@ -1,6 +1,6 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports -- end-to-end test code: runs in Jest and drives a real n8n from outside */
 /**
- * Runs last (file order): after every scenario above, none of the run's API keys or extra parameter
+ * Runs last (file order, hence 99): after every scenario above, none of the run's API keys or extra parameter
  * values appears in stored execution data, anywhere in the n8n user folder (database, WAL, config,
  * event logs), or in the n8n log.
  */
