@@ -17,6 +17,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
+const tls = require('node:tls');
 const os = require('node:os');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
@@ -45,14 +46,17 @@ function postgresBinDir() {
 }
 
 /**
- * Installs Debian's `redis-server` and `postgresql` when their programs are missing (`apt-get update`, then
- * `apt-get install -y`; about a minute). Needs root; otherwise throws saying what to install.
- * @returns {{ redisServer: string, postgresBin: string }}
+ * Installs Debian's `redis-server` and/or `postgresql` when their programs are missing (`apt-get update`,
+ * then `apt-get install -y`; about a minute). Needs root; otherwise throws saying what to install.
+ * @param {Array<'redis-server' | 'postgresql'>} [packages] what is needed (default: both)
+ * @returns {{ redisServer: string | null, postgresBin: string | null }} null for what was not asked for
  */
-function ensureServerPackages() {
-	const missing = [];
-	if (!which('redis-server')) missing.push('redis-server');
-	if (!postgresBinDir()) missing.push('postgresql');
+function ensureServerPackages(packages = ['redis-server', 'postgresql']) {
+	const present = {
+		'redis-server': () => which('redis-server'),
+		postgresql: () => postgresBinDir(),
+	};
+	const missing = packages.filter((name) => !present[name]());
 	if (missing.length) {
 		if (!isRoot()) {
 			throw new Error(
@@ -78,12 +82,14 @@ function ensureServerPackages() {
 		} finally {
 			if (ownPolicy) fs.rmSync(policy, { force: true });
 		}
+		const still = missing.filter((name) => !present[name]());
+		if (still.length)
+			throw new Error(`apt-get succeeded, but ${still.join(' and ')} is still missing`);
 	}
-	const redisServer = which('redis-server');
-	const postgresBin = postgresBinDir();
-	if (!redisServer || !postgresBin)
-		throw new Error('apt-get succeeded, but redis-server or Postgres is still missing');
-	return { redisServer, postgresBin };
+	return {
+		redisServer: packages.includes('redis-server') ? which('redis-server') : null,
+		postgresBin: packages.includes('postgresql') ? postgresBinDir() : null,
+	};
 }
 
 async function waitGone(pid, timeoutMs) {
@@ -102,16 +108,21 @@ function tailOf(file, chars = 3000) {
 
 // ---- Redis ----
 
-/** Sends one inline command to a Redis server; resolves with its first reply line (e.g. `+PONG`). */
-function redisCommand(port, command, timeoutMs = 2000) {
+/**
+ * Sends one inline command to a Redis server; resolves with its first reply line (e.g. `+PONG`, or
+ * `-NOAUTH …` from a server with a password). `useTls`: the server speaks only TLS (certificate not checked).
+ */
+function redisCommand(port, command, timeoutMs = 2000, useTls = false) {
 	return new Promise((resolve, reject) => {
-		const socket = net.connect({ host: '127.0.0.1', port });
+		const socket = useTls
+			? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
+			: net.connect({ host: '127.0.0.1', port });
 		let reply = '';
 		const timer = setTimeout(() => {
 			socket.destroy();
 			reject(new Error(`no answer from Redis on port ${port}`));
 		}, timeoutMs);
-		socket.on('connect', () => socket.write(`${command}\r\n`));
+		socket.on(useTls ? 'secureConnect' : 'connect', () => socket.write(`${command}\r\n`));
 		socket.on('data', (chunk) => {
 			reply += chunk.toString('utf8');
 			if (reply.includes('\r\n')) {
@@ -134,10 +145,18 @@ function redisCommand(port, command, timeoutMs = 2000) {
  * The returned handle can stop the server (SHUTDOWN by SIGTERM: the append-only file is flushed, so what
  * was written survives) and start it again on the same port and folder, as a restarted production Redis
  * would come back. `remove()` stops it and deletes its folder.
- * @param {{ name?: string, persist?: boolean }} [options] persist: append-only file on (default true)
+ * @param {{ name?: string, persist?: boolean, extraArgs?: string[], tls?: boolean }} [options]
+ *   persist: append-only file on (default true); extraArgs: more redis-server options (e.g.
+ *   ['--requirepass', p], ['--replicaof', host, port]); tls: speak only TLS on the port, with a self-signed
+ *   certificate made by openssl in the server's folder.
  */
-async function startRedis({ name = 'redis', persist = true } = {}) {
-	const { redisServer } = ensureServerPackages();
+async function startRedis({
+	name = 'redis',
+	persist = true,
+	extraArgs = [],
+	tls: useTls = false,
+} = {}) {
+	const { redisServer } = ensureServerPackages(['redis-server']);
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ispm-${name}-`));
 	const port = await getFreePort();
 	const logFile = path.join(dir, 'redis.log');
@@ -145,9 +164,10 @@ async function startRedis({ name = 'redis', persist = true } = {}) {
 	track(`${key}: folder`, { dir });
 	let child = null;
 
+	const tlsArgs = useTls ? selfSignedTlsArgs(dir, port) : [];
 	const args = [
 		'--port',
-		String(port),
+		useTls ? '0' : String(port),
 		'--bind',
 		'127.0.0.1',
 		'--dir',
@@ -162,6 +182,8 @@ async function startRedis({ name = 'redis', persist = true } = {}) {
 		persist ? 'yes' : 'no',
 		'--appendfsync',
 		'no',
+		...tlsArgs,
+		...extraArgs,
 	];
 
 	async function start() {
@@ -181,7 +203,8 @@ async function startRedis({ name = 'redis', persist = true } = {}) {
 					`${name} exited while starting (code ${exited.code}, signal ${exited.signal}):\n${tailOf(logFile)}`,
 				);
 			try {
-				if ((await redisCommand(port, 'PING')) === '+PONG') break;
+				// Any reply: a server with a password answers -NOAUTH.
+				if (/^[+-]/.test(await redisCommand(port, 'PING', 2000, useTls))) break;
 			} catch {
 				// not listening yet
 			}
@@ -218,11 +241,45 @@ async function startRedis({ name = 'redis', persist = true } = {}) {
 		dir,
 		logFile,
 		isRunning: () => child !== null,
-		command: (command) => redisCommand(port, command),
+		command: (command) => redisCommand(port, command, 2000, useTls),
 		start,
 		stop,
 		remove,
 	};
+}
+
+/** redis-server options for TLS only on `port`, with a self-signed certificate written into `dir`. */
+function selfSignedTlsArgs(dir, port) {
+	const cert = path.join(dir, 'cert.pem');
+	const key = path.join(dir, 'key.pem');
+	const made = spawnSync(
+		'openssl',
+		[
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-days',
+			'1',
+			'-subj',
+			'/CN=localhost',
+		].concat(['-keyout', key, '-out', cert]),
+		{ encoding: 'utf8' },
+	);
+	if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
+	return [
+		'--tls-port',
+		String(port),
+		'--tls-cert-file',
+		cert,
+		'--tls-key-file',
+		key,
+		'--tls-ca-cert-file',
+		cert,
+		'--tls-auth-clients',
+		'no',
+	];
 }
 
 // ---- Postgres ----
@@ -234,7 +291,7 @@ async function startRedis({ name = 'redis', persist = true } = {}) {
  * @returns handle with connection facts, `psql(sql)`, `stop()`, `remove()`
  */
 async function startPostgres({ name = 'postgres' } = {}) {
-	const { postgresBin } = ensureServerPackages();
+	const { postgresBin } = ensureServerPackages(['postgresql']);
 	const asRoot = isRoot();
 	const osUser = asRoot ? 'postgres' : os.userInfo().username;
 	// The cluster's owner must reach its folder: as root, a private TMPDIR (e.g. under /root) will not do.

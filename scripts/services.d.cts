@@ -34,16 +34,24 @@ export interface PostgresServer {
 	remove(): Promise<void>;
 }
 
-export declare function ensureServerPackages(): { redisServer: string; postgresBin: string };
+export declare function ensureServerPackages(packages?: Array<'redis-server' | 'postgresql'>): {
+	redisServer: string | null;
+	postgresBin: string | null;
+};
 export declare function postgresBinDir(): string | null;
 export declare function startRedis(options?: {
 	name?: string;
 	persist?: boolean;
+	/** More redis-server options, e.g. ['--requirepass', p]. */
+	extraArgs?: string[];
+	/** TLS only on the port, with a self-signed certificate. */
+	tls?: boolean;
 }): Promise<RedisServer>;
 export declare function startPostgres(options?: { name?: string }): Promise<PostgresServer>;
 export declare function redisCommand(
 	port: number,
 	command: string,
 	timeoutMs?: number,
+	useTls?: boolean,
 ): Promise<string>;
 export declare function tailOf(file: string, chars?: number): string;

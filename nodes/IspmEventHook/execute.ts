@@ -98,13 +98,22 @@ function prepare(
 	return { envelope, options };
 }
 
+/**
+ * The item of a failure under Continue On Fail. `error` is what makes n8n route it to the error output when
+ * the node's On Error is "Continue (using error output)": n8n routes by `item.error`, or by a json holding
+ * nothing but error/message/details, which this json (with statusCode and attempts) is not.
+ */
 function failedItem(
-	message: string,
+	error: NodeApiError | NodeOperationError,
 	statusCode: number | null,
 	attempts: number,
 	itemIndex: number,
 ): INodeExecutionData {
-	return { json: { error: message, statusCode, attempts }, pairedItem: { item: itemIndex } };
+	return {
+		json: { error: error.message, statusCode, attempts },
+		error,
+		pairedItem: { item: itemIndex },
+	};
 }
 
 function deliveryNodeError(context: IExecuteFunctions, error: DeliveryError, itemIndex: number) {
@@ -183,7 +192,13 @@ export async function executeEventHook(this: IExecuteFunctions): Promise<INodeEx
 
 	return [
 		prepared.map((job, itemIndex): INodeExecutionData => {
-			if (job instanceof PreparationError) return failedItem(job.message, null, 0, itemIndex);
+			if (job instanceof PreparationError) {
+				const error = new NodeOperationError(this.getNode(), job.message, {
+					itemIndex,
+					description: job.description,
+				});
+				return failedItem(error, null, 0, itemIndex);
+			}
 			const outcome = outcomes[itemIndex];
 			if (outcome?.ok) {
 				const json = {
@@ -199,13 +214,9 @@ export async function executeEventHook(this: IExecuteFunctions): Promise<INodeEx
 				throw new NodeOperationError(this.getNode(), 'Not sent: an earlier item failed', {
 					itemIndex,
 				});
-			if (!continueOnFail) throw deliveryNodeError(this, outcome.error, itemIndex);
-			return failedItem(
-				outcome.error.message,
-				outcome.error.statusCode,
-				outcome.error.attempts,
-				itemIndex,
-			);
+			const error = deliveryNodeError(this, outcome.error, itemIndex);
+			if (!continueOnFail) throw error;
+			return failedItem(error, outcome.error.statusCode, outcome.error.attempts, itemIndex);
 		}),
 	];
 }

@@ -470,6 +470,15 @@ describe('IspmEventHook: Continue On Fail', () => {
 			attempts: 1,
 		});
 		expect(output[3].json).toMatchObject({ statusCode: 200, attempts: 1 });
+		// n8n routes an item with `error` to the error output ("Continue (using error output)").
+		expect(output.map((item) => item.error?.constructor.name)).toEqual([
+			undefined,
+			'NodeOperationError',
+			'NodeApiError',
+			undefined,
+		]);
+		expect(output[2].error?.message).toBe('HTTP 422: the receiver could not process the message');
+		expect(output[1].error?.context.itemIndex).toBe(1);
 		expect(output.map((item) => item.pairedItem)).toEqual([
 			{ item: 0 },
 			{ item: 1 },

@@ -1,7 +1,7 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-globals -- test code runs in Jest, not in n8n */
 /**
  * The shared issue memory against a real Redis (Debian's redis-server, started on a free loopback port by
- * test/helpers/redisServer.ts, installed when missing).
+ * scripts/services.cjs, installed when missing).
  */
 import { randomBytes } from 'node:crypto';
 
@@ -21,7 +21,7 @@ import {
 	type ClaimOutcome,
 } from '../../lib/issueMemory';
 import { issueEnvelope } from '../helpers/samples';
-import { RedisServer } from '../helpers/redisServer';
+import { startRedis, type RedisServer } from '../../scripts/services.cjs';
 import { WebhookTriggerHost } from '../helpers/webhookHost';
 
 jest.setTimeout(60_000);
@@ -31,7 +31,7 @@ const clients: Redis[] = [];
 const hosts: WebhookTriggerHost[] = [];
 
 beforeAll(async () => {
-	redis = await RedisServer.start();
+	redis = await startRedis({ name: 'redis-unit', persist: false });
 });
 
 afterEach(async () => {
@@ -45,7 +45,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-	await redis.close();
+	await redis.remove();
 });
 
 /** A client as the memory configures it (bounded waits, no retries queued), connected. */
@@ -339,11 +339,11 @@ describe('Test connection (ispmRedisApi)', () => {
 		let secure: RedisServer;
 
 		beforeAll(async () => {
-			secure = await RedisServer.startTls();
+			secure = await startRedis({ name: 'redis-tls', persist: false, tls: true });
 		});
 
 		afterAll(async () => {
-			await secure.close();
+			await secure.remove();
 		});
 
 		it('should say TLS failed, and why, when the certificate is not trusted', async () => {
@@ -370,13 +370,21 @@ describe('Test connection (ispmRedisApi)', () => {
 		let replica: RedisServer;
 
 		beforeAll(async () => {
-			secured = await RedisServer.start(['--requirepass', serverPassword]);
-			replica = await RedisServer.start(['--replicaof', '127.0.0.1', String(redis.port)]);
+			secured = await startRedis({
+				name: 'redis-password',
+				persist: false,
+				extraArgs: ['--requirepass', serverPassword],
+			});
+			replica = await startRedis({
+				name: 'redis-replica',
+				persist: false,
+				extraArgs: ['--replicaof', '127.0.0.1', String(redis.port)],
+			});
 		});
 
 		afterAll(async () => {
-			await secured.close();
-			await replica.close();
+			await secured.remove();
+			await replica.remove();
 		});
 
 		it('should say the password is wrong, without showing it', async () => {
