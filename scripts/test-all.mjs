@@ -20,6 +20,11 @@ const STEPS = [
 	['typecheck', 'TypeScript over sources and tests'],
 	['test', 'unit and component tests (Jest)'],
 	['test:e2e', 'end-to-end suite in a real n8n (the pinned version)'],
+	['test:crash', 'SIGKILL mid-burst in regular mode: nothing accepted is lost, nothing runs twice'],
+	[
+		'test:queue',
+		'queue mode (main, worker, two webhook processes, Postgres, Redis), its crash too',
+	],
 	['test:ui', 'browser tests of the editor'],
 	['test:compat', 'end-to-end suite on the oldest and newest supported n8n lines'],
 ];

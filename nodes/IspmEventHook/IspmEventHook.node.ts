@@ -11,7 +11,7 @@ import {
 import { KNOWN_ISSUE_TITLES } from '../../lib/issueTypes';
 import { eventHookProperties } from './description';
 import { executeEventHook } from './execute';
-import { ispmApiKeyTest } from './credentialTest';
+import { credentialTests } from '../shared/credentialTests';
 
 export class IspmEventHook implements INodeType {
 	description: INodeTypeDescription = {
@@ -45,7 +45,7 @@ export class IspmEventHook implements INodeType {
 	};
 
 	methods = {
-		credentialTest: { ispmApiKeyTest },
+		credentialTest: credentialTests,
 		listSearch: {
 			/** The known ISPM issue titles, filtered by what the user typed. */
 			async searchIssueTitles(

@@ -35,7 +35,7 @@ import {
 } from '../../lib/envelope';
 import { redactDeep } from '../../lib/redact';
 import { readEventData } from './fields';
-import { authenticatedSend } from './transport';
+import { authenticatedSend } from '../shared/transport';
 
 export const CREDENTIAL_TYPES: Record<string, string> = {
 	headerAuth: 'ispmHeaderAuthApi',

@@ -1,8 +1,6 @@
 import {
 	NodeConnectionTypes,
 	sleep,
-	type ICredentialsDecrypted,
-	type ICredentialTestFunctions,
 	type IDataObject,
 	type IExecuteFunctions,
 	type IHookFunctions,
@@ -16,11 +14,7 @@ import {
 import type { IspmApiKeyCredential } from '../../lib/apiKeyAuth';
 import { deliveryLogLine, executionCustomData } from '../../lib/deliveryTrace';
 import { createIssueFilter } from '../../lib/issueFilter';
-import {
-	DEFAULT_REMEMBER_ISSUES,
-	testRedisConnection,
-	type RedisCredential,
-} from '../../lib/issueMemory';
+import { DEFAULT_REMEMBER_ISSUES } from '../../lib/issueMemory';
 import {
 	receiveDelivery,
 	settleWhenAnswered,
@@ -28,7 +22,7 @@ import {
 } from '../../lib/receive';
 import { readWebhookBody, type WebhookRequest } from '../../lib/requestBody';
 import { simplify } from '../../lib/simplify';
-import { ispmApiKeyTest } from '../IspmEventHook/credentialTest';
+import { credentialTests } from '../shared/credentialTests';
 import { triggerProperties } from './description';
 import {
 	acceptedDelivery,
@@ -114,15 +108,8 @@ export class IspmIssueTrigger implements INodeType {
 		properties: triggerProperties,
 	};
 
-	// n8n takes a credential's test from the first node that names it in `testedBy`: both nodes offer it.
-	methods = {
-		credentialTest: {
-			ispmApiKeyTest,
-			async ispmRedisTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted) {
-				return await testRedisConnection((credential.data ?? {}) as RedisCredential);
-			},
-		},
-	};
+	// n8n takes a credential's test from the first node that names it in `testedBy`: both nodes offer them.
+	methods = { credentialTest: credentialTests };
 
 	// ISPM has no API to register hooks: the admin pastes the URL into ISPM's Webhook tile.
 	webhookMethods = {
