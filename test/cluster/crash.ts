@@ -32,12 +32,31 @@ export interface CrashTarget {
 	kill(): Promise<void>;
 	/** Start it again and wait until it is ready. */
 	restart(): Promise<void>;
+	/**
+	 * What n8n's processes say about these executions (its queue's job, its log lines), for the report's
+	 * per-issue detail. Optional.
+	 */
+	explain?(executionIds: number[]): Promise<Map<number, string[]>>;
 }
 
 export interface CrashOptions {
 	issues?: number;
 	senders?: number;
 	killAfterAnswers?: number;
+}
+
+/** One execution of an issue the report details: n8n's row, and what `explain` found about it. */
+export interface ExecutionDetail
+	extends Pick<Execution, 'id' | 'status' | 'createdAt' | 'startedAt' | 'stoppedAt'> {
+	notes: string[];
+}
+
+/** Everything seen of one issue: each answer it got, in order, and each of its executions. */
+export interface IssueDetail {
+	issueId: string;
+	/** `<time> <phase>: <answer>`, e.g. `11:55:16.021 burst: 0 no answer (ECONNRESET)`. */
+	answers: string[];
+	executions: ExecutionDetail[];
 }
 
 export interface CrashResult {
@@ -71,6 +90,8 @@ export interface CrashResult {
 	lost: string[];
 	/** The same, among the issues not accepted in the burst (so delivered again). */
 	unansweredLost: string[];
+	/** Answers and executions of every issue listed above except `accepted`, `succeeded` and `unanswered`. */
+	details: Record<string, IssueDetail>;
 }
 
 function statusCounts(executions: Execution[]): Record<string, number> {
@@ -88,6 +109,15 @@ export async function runCrashScenario(
 	const messages: IspmMessage[] = Array.from({ length: issues }, () => makeIssue());
 	const ids = messages.map(issueIdOf);
 	const { db, workflowId, headers } = target;
+	const history = new Map<string, string[]>(ids.map((id) => [id, []]));
+	const heard = (id: string, phase: string, answers: Answer[]) => {
+		for (const a of answers)
+			history
+				.get(id)!
+				.push(
+					`${a.at.slice(11, 23)} ${phase}: ${describeAnswer(a)}${a.error ? ` (${a.error})` : ''}`,
+				);
+	};
 
 	// 1. The burst; the kill goes out from the sender that received the `killAfterAnswers`-th answer.
 	let answered = 0;
@@ -96,7 +126,11 @@ export async function runCrashScenario(
 	const burst = await inParallel(
 		messages,
 		senders,
-		(message) => post(target.url, message, headers),
+		async (message) => {
+			const answer = await post(target.url, message, headers);
+			heard(issueIdOf(message), 'burst', [answer]);
+			return answer;
+		},
 		(answer) => {
 			if (answer.status > 0) answered += 1;
 			if (!killing && answered >= killAfterAnswers) {
@@ -127,11 +161,11 @@ export async function runCrashScenario(
 
 	// 3. Everything that already ran, again: answered `duplicate`, starts nothing.
 	const byId = new Map(messages.map((m) => [issueIdOf(m), m]));
-	const succeededAnswers = await inParallel(
-		succeeded,
-		senders,
-		async (id) => (await deliverUntilSettled(target.url, byId.get(id), headers)).final,
-	);
+	const succeededAnswers = await inParallel(succeeded, senders, async (id) => {
+		const { final, attempts } = await deliverUntilSettled(target.url, byId.get(id), headers);
+		heard(id, 'ran, sent again', attempts);
+		return final;
+	});
 	const afterSucceeded = await settled(db, workflowId);
 	const succeededRerun =
 		afterSucceeded.filter((e) => e.issueId !== null && succeeded.includes(e.issueId)).length -
@@ -139,11 +173,11 @@ export async function runCrashScenario(
 
 	// 4. Everything that was not answered `accepted`, again, as a sender retries.
 	const unanswered = ids.filter((_, i) => !isAccepted(burst[i]));
-	const unansweredAnswers = await inParallel(
-		unanswered,
-		senders,
-		async (id) => (await deliverUntilSettled(target.url, byId.get(id), headers)).final,
-	);
+	const unansweredAnswers = await inParallel(unanswered, senders, async (id) => {
+		const { final, attempts } = await deliverUntilSettled(target.url, byId.get(id), headers);
+		heard(id, 'sent again', attempts);
+		return final;
+	});
 	const final = await settled(db, workflowId, {
 		issueIds: ids,
 		atLeast: afterSucceeded.length + unansweredAnswers.filter(isAccepted).length,
@@ -151,6 +185,46 @@ export async function runCrashScenario(
 	});
 	const groups = byIssue(final, ids);
 	const acceptedAgain = new Set(unanswered.filter((_, i) => isAccepted(unansweredAnswers[i])));
+
+	const ranTwice = ids.filter(
+		(id) => groups.get(id)!.filter((e) => e.status !== 'crashed').length > 1,
+	);
+	const crashedThenAcceptedAgain = ids.filter(
+		(id) => acceptedAgain.has(id) && groups.get(id)!.some((e) => e.status === 'crashed'),
+	);
+	const onlyCrashed = ids.filter((id) => {
+		const runs = groups.get(id)!;
+		return runs.length > 0 && runs.every((e) => e.status === 'crashed');
+	});
+	const lost = ids.filter((id) => groups.get(id)!.length === 0);
+	const detailed = [
+		...new Set([
+			...acceptedWithoutExecution,
+			...ranTwice,
+			...crashedThenAcceptedAgain,
+			...onlyCrashed,
+			...lost,
+		]),
+	];
+	const executionIds = detailed.flatMap((id) => groups.get(id)!.map((e) => e.id));
+	const notes = (await target.explain?.(executionIds)) ?? new Map<number, string[]>();
+	const details: Record<string, IssueDetail> = {};
+	for (const id of detailed) {
+		details[id] = {
+			issueId: id,
+			answers: history.get(id)!,
+			executions: groups
+				.get(id)!
+				.map(({ id: executionId, status, createdAt, startedAt, stoppedAt }) => ({
+					id: executionId,
+					status,
+					createdAt,
+					startedAt,
+					stoppedAt,
+					notes: notes.get(executionId) ?? [],
+				})),
+		};
+	}
 
 	return {
 		sent: issues,
@@ -169,16 +243,12 @@ export async function runCrashScenario(
 		unansweredOddAnswers: unansweredAnswers
 			.filter((a) => !(a.status === 200 && ['accepted', 'duplicate'].includes(a.outcome)))
 			.map(describeAnswer),
-		ranTwice: ids.filter((id) => groups.get(id)!.filter((e) => e.status !== 'crashed').length > 1),
-		crashedThenAcceptedAgain: ids.filter(
-			(id) => acceptedAgain.has(id) && groups.get(id)!.some((e) => e.status === 'crashed'),
-		),
-		onlyCrashed: ids.filter((id) => {
-			const runs = groups.get(id)!;
-			return runs.length > 0 && runs.every((e) => e.status === 'crashed');
-		}),
-		lost: ids.filter((id) => groups.get(id)!.length === 0),
+		ranTwice,
+		crashedThenAcceptedAgain,
+		onlyCrashed,
+		lost,
 		unansweredLost: unanswered.filter((id) => groups.get(id)!.length === 0),
+		details,
 	};
 }
 
@@ -213,6 +283,39 @@ export function crashTable(result: CrashResult): string {
 			['… of them not accepted in the burst, delivered again', result.unansweredLost.length],
 		],
 	);
+}
+
+/** The per-issue detail of the result, as Markdown: one list per kind of issue that needs explaining. */
+export function crashDetails(result: CrashResult): string {
+	const kinds: Array<[string, string[]]> = [
+		[
+			'answered `accepted` in the burst, no execution after restart',
+			result.acceptedWithoutExecution,
+		],
+		['run twice', result.ranTwice],
+		['a crashed execution, accepted again', result.crashedThenAcceptedAgain],
+		['only crashed executions', result.onlyCrashed],
+		['no execution at all', result.lost],
+	];
+	const time = (iso: string | null) => (iso ? iso.slice(11, 23) : '–');
+	const sections = kinds
+		.filter(([, ids]) => ids.length > 0)
+		.map(([kind, ids]) => {
+			const issues = ids.map((id) => {
+				const { answers, executions } = result.details[id];
+				const runs = executions.map(
+					(e) =>
+						`  - execution ${e.id}: ${e.status}; created ${time(e.createdAt)}, started ${time(e.startedAt)}, stopped ${time(e.stoppedAt)}${e.notes.map((n) => `\n    - ${n}`).join('')}`,
+				);
+				return [
+					`- issue \`${id}\``,
+					`  - answers: ${answers.join('; ') || 'none'}`,
+					...(runs.length ? runs : ['  - no execution']),
+				].join('\n');
+			});
+			return [`Issues with ${kind} (${ids.length}):`, '', ...issues].join('\n');
+		});
+	return sections.join('\n\n') || 'No issue needs explaining.';
 }
 
 /**

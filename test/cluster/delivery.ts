@@ -17,6 +17,8 @@ export interface Answer {
 	retryAfter: string | null;
 	/** Network error, when status is 0. */
 	error?: string;
+	/** When it arrived (or the request failed), ISO 8601 UTC: to line answers up with n8n's timestamps. */
+	at: string;
 }
 
 /** `200 accepted`, `409 in_progress`, `0 no answer`, … */
@@ -56,6 +58,7 @@ export async function post(
 			outcome,
 			body,
 			retryAfter: response.headers.get('retry-after'),
+			at: new Date().toISOString(),
 		};
 	} catch (error) {
 		const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -65,6 +68,7 @@ export async function post(
 			body: null,
 			retryAfter: null,
 			error: cause?.code ?? cause?.message ?? (error as Error).message,
+			at: new Date().toISOString(),
 		};
 	}
 }

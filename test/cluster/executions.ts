@@ -27,6 +27,18 @@ export interface Execution {
 	issueId: string | null;
 	/** Its custom data (execution_metadata), key → value. */
 	customData: Record<string, string>;
+	/** When n8n created it, started running it, and stopped it (finished or marked crashed), ISO 8601 UTC. */
+	createdAt: string | null;
+	startedAt: string | null;
+	stoppedAt: string | null;
+}
+
+/** A database timestamp (a Date from Postgres, text in UTC from SQLite) as ISO 8601 UTC. */
+function isoTime(value: Date | string | null): string | null {
+	if (value === null || value === undefined) return null;
+	if (value instanceof Date) return value.toISOString();
+	const date = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+	return Number.isNaN(date.getTime()) ? value : date.toISOString();
 }
 
 /** Statuses of an execution n8n has not finished with. */
@@ -76,8 +88,16 @@ function issueIdFromData(flatted: { parse(text: string): unknown }, text: string
 
 /** Every execution of a workflow, oldest first, with its issue id and custom data. */
 export async function executionsOf(db: Db, workflowId: string): Promise<Execution[]> {
-	const rows = await db.query<{ id: number | string; workflowId: string; status: string }>(
-		'SELECT "id", "workflowId", "status" FROM "execution_entity" WHERE "workflowId" = ? ORDER BY "id"',
+	type Time = Date | string | null;
+	const rows = await db.query<{
+		id: number | string;
+		workflowId: string;
+		status: string;
+		createdAt: Time;
+		startedAt: Time;
+		stoppedAt: Time;
+	}>(
+		'SELECT "id", "workflowId", "status", "createdAt", "startedAt", "stoppedAt" FROM "execution_entity" WHERE "workflowId" = ? ORDER BY "id"',
 		[workflowId],
 	);
 	const metadata = await db.query<{ executionId: number | string; key: string; value: string }>(
@@ -100,6 +120,9 @@ export async function executionsOf(db: Db, workflowId: string): Promise<Executio
 			status: r.status,
 			issueId: data.issueId ?? cache.get(id) ?? null,
 			customData: data,
+			createdAt: isoTime(r.createdAt),
+			startedAt: isoTime(r.startedAt),
+			stoppedAt: isoTime(r.stoppedAt),
 		};
 	});
 	const unknown = executions.filter((e) => e.issueId === null).map((e) => e.id);

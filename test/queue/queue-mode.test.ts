@@ -9,6 +9,8 @@
  *
  * One cluster serves the whole file; the tests run in order and share it.
  */
+import { readFileSync } from 'node:fs';
+
 import * as cluster from '../../scripts/n8n-cluster.cjs';
 import {
 	startPostgres,
@@ -17,7 +19,13 @@ import {
 	type RedisServer,
 } from '../../scripts/services.cjs';
 import { makeIssue } from '../e2e/fixtures';
-import { crashAssertions, crashTable, runCrashScenario, type CrashResult } from '../cluster/crash';
+import {
+	crashAssertions,
+	crashDetails,
+	crashTable,
+	runCrashScenario,
+	type CrashResult,
+} from '../cluster/crash';
 import { deliverUntilSettled, describeAnswer, post, sleep } from '../cluster/delivery';
 import { byIssue, executionsOf, QUIET_PERIOD_MS, settled, type Db } from '../cluster/executions';
 import {
@@ -57,6 +65,39 @@ let apiKey: ApiKey;
 let workflows: Record<'instance' | 'redis' | 'accept' | 'reject' | 'crash', TriggerWorkflow>;
 
 const logs = () => (n8n ? n8n.tails(3000) : '(the cluster did not start)');
+
+/**
+ * The lines of every n8n process's log that name one of these executions (`Enqueued execution 12 (job 7)`,
+ * `Worker started execution 12`, and at debug level the metadata: `"executionId":"12"`,
+ * `"danglingIds":["12"]`), at most `perExecution` each, prefixed with the process.
+ */
+function logLinesAbout(executionIds: number[], perExecution = 12): Map<number, string[]> {
+	const found = new Map<number, string[]>(executionIds.map((id) => [id, []]));
+	if (!n8n || executionIds.length === 0) return found;
+	const patterns = executionIds.map((id): [number, RegExp] => [
+		id,
+		new RegExp(
+			`[Ee]xecution ${id}\\b|"executionId":"?${id}\\b|(danglingIds|executionIds)":\\[[^\\]]*"${id}"`,
+		),
+	]);
+	for (const proc of n8n.processes) {
+		let text = '';
+		try {
+			text = readFileSync(proc.logFile, 'utf8');
+		} catch {
+			continue;
+		}
+		for (const line of text.split('\n')) {
+			if (!/xecution|danglingIds/.test(line)) continue;
+			for (const [id, pattern] of patterns) {
+				const lines = found.get(id)!;
+				if (lines.length < perExecution && pattern.test(line))
+					lines.push(`${proc.name}: ${line.trim().slice(0, 300)}`);
+			}
+		}
+	}
+	return found;
+}
 const failures = failureLogs(logs, () => `${prepared?.workDir}/logs`);
 const webhookUrls = () => n8n!.webhooks.map((p) => p.baseUrl);
 const target = (workflow: TriggerWorkflow): MeasureTarget => ({
@@ -375,6 +416,7 @@ describe('crash: webhook process 1 killed with SIGKILL in the middle of a burst 
 				restart: async () => {
 					await webhook1.start();
 				},
+				explain: async (executionIds) => logLinesAbout(executionIds),
 			}),
 		);
 		reportSection(
@@ -382,6 +424,7 @@ describe('crash: webhook process 1 killed with SIGKILL in the middle of a burst 
 			'Crash: 300 new issues from 8 senders to webhook process 1, killed after 100 answers',
 			crashTable(result),
 		);
+		reportSection(REPORT, 'Crash: the issues behind those numbers', crashDetails(result));
 	}, 20 * 60_000);
 
 	crashAssertions(() => result, failures.run);
