@@ -1,4 +1,4 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals -- real-infrastructure test code: runs in Jest and drives real n8n processes from outside */
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- real-infrastructure test code: runs in Jest, drives real n8n processes from outside and reads their logs */
 /**
  * n8n's queue mode (issue 10): main + one worker + two webhook processes, Postgres, Redis, this package
  * packed and installed in every process. With `issueMemory: redis` every issue starts exactly one execution
