@@ -8,6 +8,7 @@
  * data, or, for an execution that never ran (`new`, or `crashed` before it started), in the item waiting on
  * its execution stack. Execution data is stored with `flatted`; n8n's own copy parses it.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { QueryFn } from '../../scripts/n8n-instance.cjs';
@@ -202,4 +203,43 @@ export async function settled(
 		if (round === 0) await sleep(QUIET_PERIOD_MS);
 	}
 	return executionsOf(db, workflowId);
+}
+
+/**
+ * The lines of n8n's logs that name one of these executions (`Enqueued execution 12 (job 7)`, `Worker
+ * started execution 12`, `Execution 12 (job 7) finished`; at debug level also the metadata:
+ * `"executionId": "12"`, `"danglingIds": ["12"]`), at most `perExecution` each, prefixed with the process.
+ * At info level n8n logs messages only, without time or metadata.
+ */
+export function executionLogLines(
+	logs: Array<{ name: string; logFile: string }>,
+	executionIds: number[],
+	perExecution = 12,
+): Map<number, string[]> {
+	const found = new Map<number, string[]>(executionIds.map((id) => [id, []]));
+	const patterns = executionIds.map((id): [number, RegExp] => [
+		id,
+		new RegExp(
+			`[Ee]xecution ${id}\\b|"executionId":\\s*"?${id}\\b|(danglingIds|executionIds)":\\s*\\[[^\\]]*"${id}"`,
+		),
+	]);
+	for (const { name, logFile } of logs) {
+		let text = '';
+		try {
+			text = readFileSync(logFile, 'utf8');
+		} catch {
+			continue;
+		}
+		// At debug level n8n colours its console output; the report wants plain text.
+		// eslint-disable-next-line no-control-regex
+		for (const line of text.replace(/\x1b\[[0-9;]*m/g, '').split('\n')) {
+			if (!/xecution|danglingIds/.test(line)) continue;
+			for (const [id, pattern] of patterns) {
+				const lines = found.get(id)!;
+				if (lines.length < perExecution && pattern.test(line))
+					lines.push(`${name}: ${line.trim().slice(0, 300)}`);
+			}
+		}
+	}
+	return found;
 }

@@ -11,8 +11,14 @@ import { join } from 'node:path';
 
 import { n8nProcess, type ClusterProcess } from '../../scripts/n8n-cluster.cjs';
 import * as instance from '../../scripts/n8n-instance.cjs';
-import { crashAssertions, crashTable, runCrashScenario, type CrashResult } from '../cluster/crash';
-import type { Db } from '../cluster/executions';
+import {
+	crashAssertions,
+	crashDetails,
+	crashTable,
+	runCrashScenario,
+	type CrashResult,
+} from '../cluster/crash';
+import { executionLogLines, type Db } from '../cluster/executions';
 import { reportSection, startReport } from '../cluster/report';
 import {
 	failureLogs,
@@ -100,6 +106,7 @@ describe('regular mode: n8n killed with SIGKILL in the middle of a burst, then r
 				restart: async () => {
 					await n8n!.start();
 				},
+				explain: async (executionIds) => executionLogLines([n8n!], executionIds),
 			}),
 		);
 		reportSection(
@@ -107,6 +114,7 @@ describe('regular mode: n8n killed with SIGKILL in the middle of a burst, then r
 			'300 new issues, 8 senders, killed after 100 answers',
 			crashTable(result),
 		);
+		reportSection(REPORT, 'The issues behind those numbers', crashDetails(result));
 	}, 20 * 60_000);
 
 	crashAssertions(() => result, failures.run);

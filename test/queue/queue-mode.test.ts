@@ -1,4 +1,4 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals -- real-infrastructure test code: runs in Jest, drives real n8n processes from outside and reads their logs */
+/* eslint-disable @n8n/community-nodes/no-restricted-globals -- real-infrastructure test code: runs in Jest and drives real n8n processes from outside */
 /**
  * n8n's queue mode (issue 10): main + one worker + two webhook processes, Postgres, Redis, this package
  * packed and installed in every process. With `issueMemory: redis` every issue starts exactly one execution
@@ -9,8 +9,6 @@
  *
  * One cluster serves the whole file; the tests run in order and share it.
  */
-import { readFileSync } from 'node:fs';
-
 import * as cluster from '../../scripts/n8n-cluster.cjs';
 import {
 	startPostgres,
@@ -27,7 +25,14 @@ import {
 	type CrashResult,
 } from '../cluster/crash';
 import { deliverUntilSettled, describeAnswer, post, sleep } from '../cluster/delivery';
-import { byIssue, executionsOf, QUIET_PERIOD_MS, settled, type Db } from '../cluster/executions';
+import {
+	byIssue,
+	executionLogLines,
+	executionsOf,
+	QUIET_PERIOD_MS,
+	settled,
+	type Db,
+} from '../cluster/executions';
 import {
 	beforeRestart,
 	concurrentCopies,
@@ -65,39 +70,6 @@ let apiKey: ApiKey;
 let workflows: Record<'instance' | 'redis' | 'accept' | 'reject' | 'crash', TriggerWorkflow>;
 
 const logs = () => (n8n ? n8n.tails(3000) : '(the cluster did not start)');
-
-/**
- * The lines of every n8n process's log that name one of these executions (`Enqueued execution 12 (job 7)`,
- * `Worker started execution 12`, and at debug level the metadata: `"executionId":"12"`,
- * `"danglingIds":["12"]`), at most `perExecution` each, prefixed with the process.
- */
-function logLinesAbout(executionIds: number[], perExecution = 12): Map<number, string[]> {
-	const found = new Map<number, string[]>(executionIds.map((id) => [id, []]));
-	if (!n8n || executionIds.length === 0) return found;
-	const patterns = executionIds.map((id): [number, RegExp] => [
-		id,
-		new RegExp(
-			`[Ee]xecution ${id}\\b|"executionId":"?${id}\\b|(danglingIds|executionIds)":\\[[^\\]]*"${id}"`,
-		),
-	]);
-	for (const proc of n8n.processes) {
-		let text = '';
-		try {
-			text = readFileSync(proc.logFile, 'utf8');
-		} catch {
-			continue;
-		}
-		for (const line of text.split('\n')) {
-			if (!/xecution|danglingIds/.test(line)) continue;
-			for (const [id, pattern] of patterns) {
-				const lines = found.get(id)!;
-				if (lines.length < perExecution && pattern.test(line))
-					lines.push(`${proc.name}: ${line.trim().slice(0, 300)}`);
-			}
-		}
-	}
-	return found;
-}
 const failures = failureLogs(logs, () => `${prepared?.workDir}/logs`);
 const webhookUrls = () => n8n!.webhooks.map((p) => p.baseUrl);
 const target = (workflow: TriggerWorkflow): MeasureTarget => ({
@@ -416,7 +388,7 @@ describe('crash: webhook process 1 killed with SIGKILL in the middle of a burst 
 				restart: async () => {
 					await webhook1.start();
 				},
-				explain: async (executionIds) => logLinesAbout(executionIds),
+				explain: async (executionIds) => executionLogLines(n8n!.processes, executionIds),
 			}),
 		);
 		reportSection(
