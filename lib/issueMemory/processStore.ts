@@ -159,10 +159,6 @@ export class ProcessIssueStore implements IssueStore {
 		return this.isCurrent;
 	}
 
-	hasSeen(key: string): boolean {
-		return this.ring.has(key);
-	}
-
 	/** The synchronous check-and-record: nothing can interleave with it in this process. */
 	claimNow(key: string): ClaimOutcome {
 		if (this.ring.has(key)) return { state: 'seen' };

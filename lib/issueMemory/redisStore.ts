@@ -183,8 +183,3 @@ export function redisCacheFor(scope: string, capacity: number): KeyRing {
 	}
 	return cache;
 }
-
-/** Forgets every cache: what a restart does. For tests. */
-export function forgetRedisCaches(): void {
-	caches.clear();
-}

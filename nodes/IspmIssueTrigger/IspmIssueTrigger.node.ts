@@ -42,6 +42,20 @@ interface TriggerOptions {
 
 type Context = IWebhookFunctions | IExecuteFunctions;
 
+/**
+ * The execution's custom data (what the Executions list filters on). n8n 2.x offers it as
+ * `this.customData`; n8n 1.x only to expressions, as `$execution.customData`: the same store, which the
+ * workflow data proxy hands out on both lines.
+ */
+function customDataOf(context: IExecuteFunctions): {
+	set(key: string, value: string): void;
+	setAll(values: Record<string, string>): void;
+} {
+	return (
+		context.getWorkflowDataProxy(0).$execution as { customData: ReturnType<typeof customDataOf> }
+	).customData;
+}
+
 /** Test runs in the editor accept every issue and neither read nor change what production remembers. */
 const isTestRun = (context: Context) => context.getMode() === 'manual';
 
@@ -206,10 +220,11 @@ export class IspmIssueTrigger implements INodeType {
 			);
 		}
 		// The accepted issue, findable from the Executions list (one issue per execution).
-		if (deliveries.length > 0) this.customData.setAll(executionCustomData(deliveries[0].message));
+		const customData = customDataOf(this);
+		if (deliveries.length > 0) customData.setAll(executionCustomData(deliveries[0].message));
 		const unchecked = deliveries.find((delivery) => delivery.deduplication === 'unchecked');
 		if (unchecked) {
-			this.customData.set('deduplication', 'unchecked');
+			customData.set('deduplication', 'unchecked');
 			this.addExecutionHints({
 				message:
 					`Not checked for duplicates: the issue memory (Redis) was unreachable when this issue arrived, so it may run more than once. ${unchecked.memoryProblem ?? ''}`.trim(),

@@ -74,7 +74,7 @@ export const triggerProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Choose <b>Redis</b> when n8n runs in <b>queue mode</b> (separate webhook processes and workers) or <b>multi-main</b>: each n8n process has its own memory, so with "This n8n Instance" a repeated delivery that reaches another process can start the workflow again. The Redis your queue already uses works; the memory keeps its keys under <code>n8n-nodes-ispm:issues:</code>.',
+			"Choose <b>Redis</b> when n8n runs in <b>queue mode</b> (separate webhook processes and workers) or <b>multi-main</b>: each n8n process has its own instance memory, so a repeated delivery that reaches another process would start the workflow again. The Redis of n8n's queue will do.",
 		name: 'issueMemoryNotice',
 		type: 'notice',
 		default: '',

@@ -94,8 +94,11 @@ export function readAcceptedDelivery(json: IDataObject): AcceptedDelivery {
  * could not give, e.g. because its sender hung up, or because this is another process).
  *
  * "This n8n Instance": n8n saves the execution's static data when it ends, so it is pointed at the live
- * memory. The copy this execution carries is merged first; it counts as current only if it was read after
- * this process started (an execution n8n resumes after a restart carries an older one).
+ * memory. Until the memory is current, the copy this execution carries is merged first; it makes the memory
+ * current only if it was read after this process started (an execution n8n resumes after a restart carries
+ * an older one). While neither the memory nor the copy is current, static data is not touched at all: even
+ * reading it creates the node's entry when the copy has none, and n8n would then save that old copy over
+ * newer saves.
  */
 export async function rememberExecuted(
 	context: IExecuteFunctions,
@@ -119,9 +122,12 @@ export async function rememberExecuted(
 		return;
 	}
 	const store = processStoreFor(scopeOf(context), capacity);
-	const staticData = context.getWorkflowStaticData('node');
 	const current = deliveries.every((delivery) => receivedByThisProcess(delivery.receivedAt));
-	store.merge(staticData[STATIC_DATA_KEY], { current });
+	const staticData = current || store.current ? context.getWorkflowStaticData('node') : undefined;
+	// A current memory holds everything any stored copy does, and more recent keys: merging a copy then
+	// would only bring back keys a full ring has already forgotten. Merged before recording, for the same
+	// reason.
+	if (staticData && !store.current) store.merge(staticData[STATIC_DATA_KEY], { current });
 	for (const key of keys) store.record(key);
-	store.persistInto(staticData);
+	if (staticData) store.persistInto(staticData);
 }

@@ -156,6 +156,8 @@ interface Enqueued {
 	mode: string;
 	/** The static data the execution was created with (what n8n resumes it with after a crash). */
 	snapshot: string;
+	/** Not started until a crash (see `deliver`'s holdExecution). */
+	held?: boolean;
 }
 
 export class WebhookTriggerHost {
@@ -168,7 +170,7 @@ export class WebhookTriggerHost {
 	/** Executions that were running when the process crashed (n8n marks them crashed). */
 	crashed = 0;
 
-	/** Custom data each execution set (`this.customData`), in the order they ran the trigger step. */
+	/** Custom data each execution set (`$execution.customData`), in the order they ran the trigger step. */
 	readonly customData: Array<Record<string, string>> = [];
 
 	/** What the node logged through `this.logger`. */
@@ -259,7 +261,7 @@ export class WebhookTriggerHost {
 	}
 
 	async idle(): Promise<void> {
-		while (this.running.length || this.enqueued.length) {
+		while (this.running.length || this.enqueued.some((job) => !job.held)) {
 			await Promise.all(this.running);
 			await tick(1);
 		}
@@ -268,7 +270,15 @@ export class WebhookTriggerHost {
 	async deliver(
 		delivery: HostDelivery,
 		mode: 'webhook' | 'manual' = 'webhook',
-		{ hangUp = false }: { hangUp?: boolean } = {},
+		{
+			hangUp = false,
+			holdExecution = false,
+		}: {
+			/** The sender hangs up before n8n answers (the execution is still created). */
+			hangUp?: boolean;
+			/** The execution stays created but not started (status `new`) until a crash resumes it. */
+			holdExecution?: boolean;
+		} = {},
 	): Promise<HostAnswer> {
 		const staticData = this.load();
 		const requestCopy = JSON.stringify(staticData);
@@ -294,15 +304,20 @@ export class WebhookTriggerHost {
 		if (!result.workflowData)
 			throw new Error('the model expects workflowData or noWebhookResponse');
 		// WorkflowRunner.run(): the execution is created (status new), then n8n answers.
+		const generation = this.generation;
 		await (this.creationMs === undefined
 			? tick(3)
 			: new Promise((resolve) => setTimeout(resolve, this.creationMs)));
+		// The process died meanwhile: nothing was created, the sender's connection was reset.
+		if (generation !== this.generation)
+			return { status: 0, body: undefined, headers: {}, executionStarted: false };
 		if (this.failCreations > 0) {
 			this.failCreations -= 1;
 			response.status(500).json({ message: 'There was a problem executing the workflow' });
 			return this.answer(response, false);
 		}
 		const job: Enqueued = { input: result.workflowData[0], mode, snapshot: requestCopy };
+		if (holdExecution) job.held = true;
 		this.enqueued.push(job);
 		void tick(5).then(() => this.startEnqueued(job));
 		if (hangUp) return { status: 0, body: undefined, headers: {}, executionStarted: true };
@@ -329,7 +344,7 @@ export class WebhookTriggerHost {
 
 	private startEnqueued(job: Enqueued): void {
 		const at = this.enqueued.indexOf(job);
-		if (at === -1) return; // resumed or lost by a crash meanwhile
+		if (at === -1 || job.held) return; // held, or resumed or lost by a crash meanwhile
 		this.enqueued.splice(at, 1);
 		this.start(job);
 	}
@@ -357,10 +372,15 @@ export class WebhookTriggerHost {
 			getNodeParameter: (name: string, _index: number, fallback?: unknown) =>
 				this.parameter(name, fallback),
 			getCredentials: async (type: string) => this.credential(type),
-			customData: {
-				set: (key: string, value: string) => (customData[key] = value),
-				setAll: (values: Record<string, string>) => Object.assign(customData, values),
-			},
+			// As n8n 1.x and 2.x both offer it: to expressions, through the workflow data proxy.
+			getWorkflowDataProxy: () => ({
+				$execution: {
+					customData: {
+						set: (key: string, value: string) => (customData[key] = value),
+						setAll: (values: Record<string, string>) => Object.assign(customData, values),
+					},
+				},
+			}),
 			addExecutionHints: () => undefined,
 		} as unknown as IExecuteFunctions;
 		const [output] = await node.execute.call(context);

@@ -418,12 +418,12 @@ describe('ISPM Issue Trigger webhook()', () => {
 			// data; the trigger rebuilt its memory from it and saved 1 to 3 issues over the 72 to 79 saved.
 			const trigger = host({}, headerCredential, 5);
 			const early = issueEnvelope('created-before-the-others');
-			trigger.workflowDurations.push(0);
-			await trigger.deliver(delivery(early), 'webhook', { hangUp: true });
-			// Its execution is created (status new) with the static data of that moment, but not started yet:
-			// the crash comes before. Meanwhile other issues run and are saved.
+			// Its execution is created (status new) with the static data of that moment, and not started before
+			// the crash. Meanwhile other issues run to the end, and each end saves the memory.
+			await trigger.deliver(delivery(early), 'webhook', { hangUp: true, holdExecution: true });
 			const ids = Array.from({ length: 30 }, (_, i) => `ran-before-the-crash-${i}`);
 			for (const id of ids) await trigger.deliver(delivery(issueEnvelope(id)));
+			await trigger.idle();
 			await trigger.crashAndRestart();
 			for (const id of ids) {
 				expect((await trigger.deliver(delivery(issueEnvelope(id)))).body).toMatchObject({
@@ -448,7 +448,7 @@ describe('ISPM Issue Trigger webhook()', () => {
 			const lost = trigger.deliver(delivery(issueEnvelope('never-created')));
 			await new Promise((resolve) => setTimeout(resolve, 50));
 			await trigger.crashAndRestart();
-			void lost;
+			expect(await lost).toMatchObject({ status: 0, executionStarted: false });
 			// The claim lived in the dead process only.
 			expect((await trigger.deliver(delivery(issueEnvelope('never-created')))).body).toMatchObject({
 				status: 'accepted',
