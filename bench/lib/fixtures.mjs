@@ -1,6 +1,6 @@
 // What the benchmark imports into n8n: credentials (keys generated per run) and workflows, as plain n8n
 // export JSON (the same shape test/e2e/fixtures.ts builds), plus the ISPM messages it sends.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 export const TRIGGER_TYPE = 'n8n-nodes-ispm.ispmIssueTrigger';
@@ -17,25 +17,66 @@ export const UNSELECTED_TYPE = 'Old Password - Account';
 
 export const CRED = {
 	ispmHook: { id: 'IspmBenchCrIsHk1', name: 'Bench ISPM trigger key', type: 'ispmHeaderAuthApi' },
-	builtinHook: { id: 'IspmBenchCrBiHk1', name: 'Bench Webhook header auth', type: 'httpHeaderAuth' },
+	builtinHook: {
+		id: 'IspmBenchCrBiHk1',
+		name: 'Bench Webhook header auth',
+		type: 'httpHeaderAuth',
+	},
 	ispmSink: { id: 'IspmBenchCrIsSk1', name: 'Bench ISPM sink key', type: 'ispmHeaderAuthApi' },
-	builtinSink: { id: 'IspmBenchCrBiSk1', name: 'Bench HTTP Request sink key', type: 'httpHeaderAuth' },
+	builtinSink: {
+		id: 'IspmBenchCrBiSk1',
+		name: 'Bench HTTP Request sink key',
+		type: 'httpHeaderAuth',
+	},
+	redis: { id: 'IspmBenchCrRedis', name: 'Bench issue memory (Redis)', type: 'ispmRedisApi' },
 };
 
 /** Workflows: id, and where their first node listens (production URL path after /webhook/). */
 export const WF = {
-	ispmAccept: { id: 'IspmBenchWfIsAcc', name: 'Bench: ISPM Issue Trigger → No Op', webhookId: 'bench-ispm-accept' },
-	builtinAccept: { id: 'IspmBenchWfBiAcc', name: 'Bench: Webhook (header auth) → No Op', webhookId: 'bench-builtin-accept', path: 'bench-builtin-accept' },
+	ispmAccept: {
+		id: 'IspmBenchWfIsAcc',
+		name: 'Bench: ISPM Issue Trigger → No Op',
+		webhookId: 'bench-ispm-accept',
+	},
+	ispmRedis: {
+		id: 'IspmBenchWfIsRds',
+		name: 'Bench: ISPM Issue Trigger (memory in Redis) → No Op',
+		webhookId: 'bench-ispm-redis',
+	},
+	builtinAccept: {
+		id: 'IspmBenchWfBiAcc',
+		name: 'Bench: Webhook (header auth) → No Op',
+		webhookId: 'bench-builtin-accept',
+		path: 'bench-builtin-accept',
+	},
 	builtinDedup: {
 		id: 'IspmBenchWfBiDdp',
 		name: 'Bench: Webhook → Remove Duplicates → If → No Op',
 		webhookId: 'bench-builtin-dedup',
 		path: 'bench-builtin-dedup',
 	},
-	scaleSmall: { id: 'IspmBenchWfSc100', name: 'Bench: ISPM Issue Trigger remembering 100', webhookId: 'bench-ispm-scale-small' },
-	scaleLarge: { id: 'IspmBenchWfSc100k', name: 'Bench: ISPM Issue Trigger remembering 100,000', webhookId: 'bench-ispm-scale-large' },
-	sendIspm: { id: 'IspmBenchWfSdIsp', name: 'Bench: 1,000 items → ISPM Event Hook', webhookId: 'bench-send-ispm', path: 'bench-send-ispm' },
-	sendHttp: { id: 'IspmBenchWfSdHtp', name: 'Bench: 1,000 items → HTTP Request', webhookId: 'bench-send-http', path: 'bench-send-http' },
+	scaleSmall: {
+		id: 'IspmBenchWfSc100',
+		name: 'Bench: ISPM Issue Trigger remembering 100',
+		webhookId: 'bench-ispm-scale-small',
+	},
+	scaleLarge: {
+		id: 'IspmBenchWfSc100k',
+		name: 'Bench: ISPM Issue Trigger remembering 100,000',
+		webhookId: 'bench-ispm-scale-large',
+	},
+	sendIspm: {
+		id: 'IspmBenchWfSdIsp',
+		name: 'Bench: 1,000 items → ISPM Event Hook',
+		webhookId: 'bench-send-ispm',
+		path: 'bench-send-ispm',
+	},
+	sendHttp: {
+		id: 'IspmBenchWfSdHtp',
+		name: 'Bench: 1,000 items → HTTP Request',
+		webhookId: 'bench-send-http',
+		path: 'bench-send-http',
+	},
 };
 
 export const SCALE = { small: 100, large: 100_000 };
@@ -45,13 +86,37 @@ export function makeSecrets() {
 	return { hookKey: s('Hook'), sinkKey: s('Sink') };
 }
 
-export function credentials(secrets, sinkUrl) {
+/** Credentials to import; `redis` ({ host, port }): the server the trigger's shared issue memory uses. */
+export function credentials(secrets, sinkUrl, redis) {
 	return [
-		{ ...CRED.ispmHook, data: { webhookUrl: '', key: HOOK_HEADER, value: secrets.hookKey, additionalParameters: '' } },
+		...(redis
+			? [
+					{
+						...CRED.redis,
+						data: {
+							host: redis.host,
+							port: redis.port,
+							database: 0,
+							user: '',
+							password: '',
+							ssl: false,
+						},
+					},
+				]
+			: []),
+		{
+			...CRED.ispmHook,
+			data: { webhookUrl: '', key: HOOK_HEADER, value: secrets.hookKey, additionalParameters: '' },
+		},
 		{ ...CRED.builtinHook, data: { name: HOOK_HEADER, value: secrets.hookKey } },
 		{
 			...CRED.ispmSink,
-			data: { webhookUrl: `${sinkUrl}/hook/ispm`, key: SINK_HEADER, value: secrets.sinkKey, additionalParameters: '' },
+			data: {
+				webhookUrl: `${sinkUrl}/hook/ispm`,
+				key: SINK_HEADER,
+				value: secrets.sinkKey,
+				additionalParameters: '',
+			},
 		},
 		{ ...CRED.builtinSink, data: { name: SINK_HEADER, value: secrets.sinkKey } },
 	];
@@ -69,7 +134,11 @@ const node = (name, type, typeVersion, parameters, extra = {}) => ({
 	...extra,
 });
 const chain = (...names) =>
-	Object.fromEntries(names.slice(0, -1).map((n, i) => [n, { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] }]));
+	Object.fromEntries(
+		names
+			.slice(0, -1)
+			.map((n, i) => [n, { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] }]),
+	);
 const workflow = (wf, nodes, connections, extra = {}) => ({
 	id: wf.id,
 	name: wf.name,
@@ -82,40 +151,87 @@ const workflow = (wf, nodes, connections, extra = {}) => ({
 
 let triggerVersion = 1;
 
-function ispmTrigger(wf, options = {}) {
+/** `issueMemory`: `instance` (the node's default, left unset as a user who never touches it would) or `redis`. */
+function ispmTrigger(wf, options = {}, issueMemory = 'instance') {
+	const redis = issueMemory === 'redis';
 	return node(
 		TRIGGER_NODE,
 		TRIGGER_TYPE,
 		triggerVersion,
-		{ authentication: 'headerAuth', issueTypes: SELECTED_TYPES, options },
-		{ webhookId: wf.webhookId, credentials: ref(CRED.ispmHook) },
+		{
+			authentication: 'headerAuth',
+			issueTypes: SELECTED_TYPES,
+			...(redis ? { issueMemory } : {}),
+			options,
+		},
+		{
+			webhookId: wf.webhookId,
+			credentials: { ...ref(CRED.ispmHook), ...(redis ? ref(CRED.redis) : {}) },
+		},
 	);
 }
 
 function webhook(wf, parameters, credentials) {
-	return node('Webhook', 'n8n-nodes-base.webhook', 2.1, { httpMethod: 'POST', path: wf.path, options: {}, ...parameters }, {
-		webhookId: wf.webhookId,
-		...(credentials ? { credentials } : {}),
-	});
+	return node(
+		'Webhook',
+		'n8n-nodes-base.webhook',
+		2.1,
+		{ httpMethod: 'POST', path: wf.path, options: {}, ...parameters },
+		{
+			webhookId: wf.webhookId,
+			...(credentials ? { credentials } : {}),
+		},
+	);
 }
 
 const noOp = () => node('No Op', 'n8n-nodes-base.noOp', 1, {});
 
-/** A stored ring (the first stored form, which every version of the trigger reads) filled with n ids. */
+/** What the trigger remembers of an issue id (lib/issueMemory/store.ts `issueKey`: 16 characters of its SHA-256). */
+export const issueKey = (id) =>
+	createHash('sha256').update(id, 'utf8').digest('base64url').slice(0, 16);
+
+/**
+ * A stored memory filled with n issues, in the form the trigger saves (lib/issueMemory/processStore.ts
+ * `StoredIssueRing`, version 2: the keys concatenated). Since the Redis memory (issue 10) the trigger no
+ * longer reads the pre-release form (version 1, plain ids), which earlier benchmark runs pre-filled.
+ */
 export function storedRing(capacity, n, prefix) {
-	const ids = Array.from({ length: n }, (_, i) => `Alert_bench${prefix}${i.toString(36).padStart(6, '0')}${randomBytes(8).toString('hex')}~`);
-	return { version: 1, capacity, next: 0, ids };
+	let keys = '';
+	for (let i = 0; i < n; i += 1)
+		keys += issueKey(
+			`Alert_bench${prefix}${i.toString(36).padStart(6, '0')}${randomBytes(8).toString('hex')}~`,
+		);
+	return { version: 2, capacity, next: 0, keys };
 }
 
-export function workflows({ triggerTypeVersion = 1 } = {}) {
+/**
+ * Every benchmark workflow. `only` (workflow ids): just these (queue mode imports three).
+ */
+export function workflows({ triggerTypeVersion = 1.1, only } = {}) {
 	x = 0;
 	triggerVersion = triggerTypeVersion;
 	const wfs = [];
-	wfs.push(workflow(WF.ispmAccept, [ispmTrigger(WF.ispmAccept), noOp()], chain(TRIGGER_NODE, 'No Op')));
+	wfs.push(
+		workflow(WF.ispmAccept, [ispmTrigger(WF.ispmAccept), noOp()], chain(TRIGGER_NODE, 'No Op')),
+	);
+	wfs.push(
+		workflow(
+			WF.ispmRedis,
+			[ispmTrigger(WF.ispmRedis, {}, 'redis'), noOp()],
+			chain(TRIGGER_NODE, 'No Op'),
+		),
+	);
 	wfs.push(
 		workflow(
 			WF.builtinAccept,
-			[webhook(WF.builtinAccept, { authentication: 'headerAuth', responseMode: 'onReceived' }, ref(CRED.builtinHook)), noOp()],
+			[
+				webhook(
+					WF.builtinAccept,
+					{ authentication: 'headerAuth', responseMode: 'onReceived' },
+					ref(CRED.builtinHook),
+				),
+				noOp(),
+			],
 			chain('Webhook', 'No Op'),
 		),
 	);
@@ -124,7 +240,11 @@ export function workflows({ triggerTypeVersion = 1 } = {}) {
 		workflow(
 			WF.builtinDedup,
 			[
-				webhook(WF.builtinDedup, { authentication: 'headerAuth', responseMode: 'onReceived' }, ref(CRED.builtinHook)),
+				webhook(
+					WF.builtinDedup,
+					{ authentication: 'headerAuth', responseMode: 'onReceived' },
+					ref(CRED.builtinHook),
+				),
 				node('Remove Duplicates', 'n8n-nodes-base.removeDuplicates', 2, {
 					operation: 'removeItemsSeenInPreviousExecutions',
 					logic: 'removeItemsWithAlreadySeenKeyValues',
@@ -162,7 +282,11 @@ export function workflows({ triggerTypeVersion = 1 } = {}) {
 		);
 	}
 	const splitOut = () =>
-		node('Split Out', 'n8n-nodes-base.splitOut', 1, { fieldToSplitOut: 'body.items', include: 'noOtherFields', options: {} });
+		node('Split Out', 'n8n-nodes-base.splitOut', 1, {
+			fieldToSplitOut: 'body.items',
+			include: 'noOtherFields',
+			options: {},
+		});
 	const sendWebhook = (wf) => webhook(wf, { responseMode: 'lastNode', responseData: 'noData' });
 	wfs.push(
 		workflow(
@@ -174,7 +298,13 @@ export function workflows({ triggerTypeVersion = 1 } = {}) {
 					'ISPM Event Hook',
 					EVENT_HOOK_TYPE,
 					1,
-					{ authentication: 'headerAuth', operation: 'sendIssue', eventDataSource: 'json', eventData: '={{ $json.eventData }}', options: {} },
+					{
+						authentication: 'headerAuth',
+						operation: 'sendIssue',
+						eventDataSource: 'json',
+						eventData: '={{ $json.eventData }}',
+						options: {},
+					},
 					{ credentials: ref(CRED.ispmSink) },
 				),
 			],
@@ -207,12 +337,14 @@ export function workflows({ triggerTypeVersion = 1 } = {}) {
 			chain('Webhook', 'Split Out', 'HTTP Request'),
 		),
 	);
-	return wfs;
+	return only ? wfs.filter((wf) => only.includes(wf.id)) : wfs;
 }
 
 // ---- messages ----
 
-const sample = JSON.parse(readFileSync(new URL('../../examples/sample-issue.json', import.meta.url), 'utf8'));
+const sample = JSON.parse(
+	readFileSync(new URL('../../examples/sample-issue.json', import.meta.url), 'utf8'),
+);
 const sampleText = JSON.stringify(sample);
 let counter = 0;
 

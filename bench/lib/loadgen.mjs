@@ -1,23 +1,37 @@
 // A closed-loop HTTP load generator on Node's own keep-alive agent: `concurrency` clients each send one
 // request, wait for the whole answer, and send the next, until `maxRequests` were sent or `maxMs` passed.
-// Nothing but node:http; loopback only.
+// Nothing but node:http; loopback only. A request may name its own URL (queue mode: several webhook
+// processes); the agent keeps up to `concurrency` connections per process.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 /**
  * @param {object} o
  * @param {string} o.url                 full URL (http://127.0.0.1:PORT/...)
- * @param {(i: number) => { body: string | Buffer, headers?: Record<string,string>, tag?: unknown }} o.next
- *        the i-th request's body and extra headers (called just before sending it)
+ * @param {(i: number, client: number) => { body: string | Buffer, headers?: Record<string,string>, tag?: unknown, url?: string }} o.next
+ *        the i-th request's body, extra headers and (optionally) URL, for client number `client` (called just
+ *        before sending it)
  * @param {number} o.concurrency
  * @param {number} o.maxRequests
  * @param {number} o.maxMs
  * @param {number} [o.timeoutMs]         per request
  * @param {boolean} [o.keepBodies]       keep every answer's parsed JSON body (for outcome checks)
  */
-export async function runLoad({ url, next, concurrency, maxRequests, maxMs, timeoutMs = 60000, keepBodies = true }) {
-	const target = new URL(url);
-	const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
+export async function runLoad({
+	url,
+	next,
+	concurrency,
+	maxRequests,
+	maxMs,
+	timeoutMs = 60000,
+	keepBodies = true,
+}) {
+	const defaultTarget = new URL(url);
+	const agent = new http.Agent({
+		keepAlive: true,
+		maxSockets: concurrency,
+		maxFreeSockets: concurrency,
+	});
 	const latencies = [];
 	const statuses = {};
 	const outcomes = {};
@@ -30,6 +44,7 @@ export async function runLoad({ url, next, concurrency, maxRequests, maxMs, time
 	const one = (request) =>
 		new Promise((resolve) => {
 			const t0 = performance.now();
+			const target = request.url ? new URL(request.url) : defaultTarget;
 			const req = http.request(
 				{
 					host: target.hostname,
@@ -54,7 +69,8 @@ export async function runLoad({ url, next, concurrency, maxRequests, maxMs, time
 						if (keepBodies) {
 							try {
 								const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-								if (body && typeof body.status === 'string') outcome = `${res.statusCode} ${body.status}`;
+								if (body && typeof body.status === 'string')
+									outcome = `${res.statusCode} ${body.status}`;
 							} catch {
 								/* not JSON */
 							}
@@ -77,17 +93,29 @@ export async function runLoad({ url, next, concurrency, maxRequests, maxMs, time
 			req.end(request.body);
 		});
 
-	const worker = async () => {
+	const worker = async (_, client) => {
 		while (sent < maxRequests && performance.now() < deadline) {
 			const i = sent;
 			sent += 1;
-			await one(next(i));
+			await one(next(i, client));
 		}
 	};
 	await Promise.all(Array.from({ length: concurrency }, worker));
 	const elapsedMs = performance.now() - started;
+	const endedAt = Date.now(); // the senders have stopped: every answer is in
 	agent.destroy();
-	return { sent, answered: latencies.length, errors, elapsedMs, latencies, statuses, outcomes, tags, startedAt: Date.now() - elapsedMs };
+	return {
+		sent,
+		answered: latencies.length,
+		errors,
+		elapsedMs,
+		latencies,
+		statuses,
+		outcomes,
+		tags,
+		startedAt: endedAt - elapsedMs,
+		endedAt,
+	};
 }
 
 /** One POST with a keep-alive-less client; resolves { status, body, ms }. */
@@ -102,7 +130,11 @@ export function postOnce(url, body, headers = {}, timeoutMs = 600000) {
 				port: target.port,
 				path: `${target.pathname}${target.search}`,
 				method: 'POST',
-				headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers },
+				headers: {
+					'content-type': 'application/json',
+					'content-length': Buffer.byteLength(payload),
+					...headers,
+				},
 				timeout: timeoutMs,
 			},
 			(res) => {

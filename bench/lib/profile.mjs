@@ -34,7 +34,8 @@ function load(file) {
 
 function summarise(prof, samples, { top = 30, perDelivery }) {
 	const { byId, parent } = prof;
-	const fnKey = (n) => `${n.callFrame.functionName || '(anonymous)'} ${area(n.callFrame.url)}:${path.basename(n.callFrame.url || '')}:${n.callFrame.lineNumber + 1}`;
+	const fnKey = (n) =>
+		`${n.callFrame.functionName || '(anonymous)'} ${area(n.callFrame.url)}:${path.basename(n.callFrame.url || '')}:${n.callFrame.lineNumber + 1}`;
 	const byFn = new Map();
 	const byArea = new Map();
 	const inclusiveOwn = new Map();
@@ -62,14 +63,24 @@ function summarise(prof, samples, { top = 30, perDelivery }) {
 	const per = (us) => (perDelivery ? ` | ${(us / 1000 / perDelivery).toFixed(2)}` : '');
 	const head = perDelivery ? ' | ms per delivery' : '';
 	const sep = perDelivery ? '|---' : '';
-	const out = [`Busy (non-idle) main-thread time sampled: ${ms(busy)}${perDelivery ? ` for ${perDelivery} deliveries (${(busy / 1000 / perDelivery).toFixed(2)} ms each)` : ''}.`, ''];
+	const out = [
+		`Busy (non-idle) main-thread time sampled: ${ms(busy)}${perDelivery ? ` for ${perDelivery} deliveries (${(busy / 1000 / perDelivery).toFixed(2)} ms each)` : ''}.`,
+		'',
+	];
 	out.push(`| self time by package | ms | share${head} |`, `|---|---|---${sep}|`);
-	for (const [a, us] of [...byArea].sort((x, y) => y[1] - x[1]).slice(0, 12)) out.push(`| ${a} | ${ms(us)} | ${pct(us)}${per(us)} |`);
+	for (const [a, us] of [...byArea].sort((x, y) => y[1] - x[1]).slice(0, 12))
+		out.push(`| ${a} | ${ms(us)} | ${pct(us)}${per(us)} |`);
 	out.push('', `| self time by function | ms | share |`, '|---|---|---|');
-	for (const [k, us] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, top)) out.push(`| ${esc(k)} | ${ms(us)} | ${pct(us)} |`);
+	for (const [k, us] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, top))
+		out.push(`| ${esc(k)} | ${ms(us)} | ${pct(us)} |`);
 	if (inclusiveOwn.size) {
-		out.push('', `| n8n-nodes-ispm functions, inclusive time | ms | share${head} |`, `|---|---|---${sep}|`);
-		for (const [k, us] of [...inclusiveOwn].sort((x, y) => y[1] - x[1]).slice(0, 20)) out.push(`| ${esc(k)} | ${ms(us)} | ${pct(us)}${per(us)} |`);
+		out.push(
+			'',
+			`| n8n-nodes-ispm functions, inclusive time | ms | share${head} |`,
+			`|---|---|---${sep}|`,
+		);
+		for (const [k, us] of [...inclusiveOwn].sort((x, y) => y[1] - x[1]).slice(0, 20))
+			out.push(`| ${esc(k)} | ${ms(us)} | ${pct(us)}${per(us)} |`);
 	}
 	out.push('');
 	return out.join('\n');

@@ -6,7 +6,11 @@
 // Prints "listening <port>" on stdout when ready.
 import http from 'node:http';
 
-const [port, keyName, keyValue] = [Number(process.argv[2] || 0), (process.argv[3] || '').toLowerCase(), process.argv[4] || ''];
+const [port, keyName, keyValue] = [
+	Number(process.argv[2] || 0),
+	(process.argv[3] || '').toLowerCase(),
+	process.argv[4] || '',
+];
 let stats = { requests: 0, authorized: 0, bytes: 0, badJson: 0 };
 
 const server = http.createServer((req, res) => {
