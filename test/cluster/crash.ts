@@ -29,7 +29,7 @@ import {
 	type Answer,
 	type IspmMessage,
 } from './delivery';
-import { byIssue, settled, type Db, type Execution } from './executions';
+import { byIssue, executionsOf, settled, type Db, type Execution } from './executions';
 import { table } from './report';
 
 export interface CrashTarget {
@@ -42,6 +42,12 @@ export interface CrashTarget {
 	kill(): Promise<void>;
 	/** Start it again and wait until it is ready. */
 	restart(): Promise<void>;
+	/**
+	 * Whether the killed process ran the executions itself (regular mode). Then an execution it was running
+	 * when killed is run on by no one: n8n's start-up recovery marks it `crashed`, or leaves it `running` when
+	 * its event log holds no node event (see `leftRunning`). In queue mode a worker runs them and is not killed.
+	 */
+	ranExecutions: boolean;
 	/**
 	 * What n8n's processes say about these executions (its queue's job, its log lines), for the report's
 	 * per-issue detail. Optional.
@@ -105,6 +111,14 @@ export interface CrashResult {
 	 * crashed an execution it had created but not yet enqueued (see the file's comment).
 	 */
 	acceptedNeverRan: string[];
+	/**
+	 * Issues with an execution that was `running` when the process running it was killed and that n8n's
+	 * start-up recovery left `running`: n8n 2.40.7 (`ExecutionRecoveryService.amend`, crash recovery mode
+	 * `extensive`, its default) amends a running execution only from the node events of its event log, and
+	 * leaves as it is one killed after its `n8n.workflow.started` event and before any node event. The
+	 * execution exists and is listed; no process will finish it. Reported, and not waited for.
+	 */
+	leftRunning: string[];
 	/** Issues with no execution at all at the end, although every one was finally answered. */
 	lost: string[];
 	/** The same, among the issues not accepted in the burst (so delivered again). */
@@ -162,13 +176,21 @@ export async function runCrashScenario(
 		throw new Error(`only ${answered} of ${issues} deliveries were answered; nothing was killed`);
 	await killing;
 	const accepted = ids.filter((_, i) => isAccepted(burst[i]));
+	// What the killed process was running, read while it is down: no one runs these on after the restart.
+	const runningAtKill = new Set(
+		target.ranExecutions
+			? (await executionsOf(db, workflowId)).filter((e) => e.status === 'running').map((e) => e.id)
+			: [],
+	);
 
-	// 2. Restart, and let n8n settle: resumed executions run, abandoned ones are marked crashed.
+	// 2. Restart, and let n8n settle: resumed executions run, abandoned ones are marked crashed (or, by n8n's
+	// recovery, left `running`: those are not waited for).
 	await target.restart();
 	const afterRestart = await settled(db, workflowId, {
 		issueIds: ids,
 		atLeast: accepted.length,
 		expectWithinMs: 15_000,
+		abandoned: runningAtKill,
 	});
 	const groupsAfterRestart = byIssue(afterRestart, ids);
 	const acceptedWithoutExecution = accepted.filter(
@@ -185,7 +207,7 @@ export async function runCrashScenario(
 		heard(id, 'ran, sent again', attempts);
 		return final;
 	});
-	const afterSucceeded = await settled(db, workflowId);
+	const afterSucceeded = await settled(db, workflowId, { abandoned: runningAtKill });
 	const succeededRerun =
 		afterSucceeded.filter((e) => e.issueId !== null && succeeded.includes(e.issueId)).length -
 		afterRestart.filter((e) => e.issueId !== null && succeeded.includes(e.issueId)).length;
@@ -201,6 +223,7 @@ export async function runCrashScenario(
 		issueIds: ids,
 		atLeast: afterSucceeded.length + unansweredAnswers.filter(isAccepted).length,
 		expectWithinMs: 15_000,
+		abandoned: runningAtKill,
 	});
 	const groups = byIssue(final, ids);
 	const acceptedAgain = new Set(unanswered.filter((_, i) => isAccepted(unansweredAnswers[i])));
@@ -225,6 +248,9 @@ export async function runCrashScenario(
 	const acceptedNeverRan = onlyCrashed.filter(
 		(id) => acceptedInBurst.has(id) || acceptedAgain.has(id),
 	);
+	const leftRunning = ids.filter((id) =>
+		groups.get(id)!.some((e) => e.status === 'running' && runningAtKill.has(e.id)),
+	);
 	const lost = ids.filter((id) => groups.get(id)!.length === 0);
 	const detailed = [
 		...new Set([
@@ -232,6 +258,7 @@ export async function runCrashScenario(
 			...ranTwice,
 			...crashedThenAcceptedAgain,
 			...onlyCrashed,
+			...leftRunning,
 			...lost,
 		]),
 	];
@@ -276,6 +303,7 @@ export async function runCrashScenario(
 		crashedThenAcceptedAgain,
 		onlyCrashed,
 		acceptedNeverRan,
+		leftRunning,
 		lost,
 		unansweredLost: unanswered.filter((id) => groups.get(id)!.length === 0),
 		details,
@@ -316,6 +344,10 @@ export function crashTable(result: CrashResult): string {
 				'… of them answered `accepted` (in the burst / when sent again): never ran',
 				`${result.acceptedNeverRan.length} (${result.acceptedNeverRan.filter((id) => result.accepted.includes(id)).length} / ${result.acceptedNeverRan.filter((id) => !result.accepted.includes(id)).length})`,
 			],
+			[
+				'issues whose execution was running at the kill and n8n left `running`',
+				result.leftRunning.length,
+			],
 			['issues with no execution at all at the end', result.lost.length],
 			['… of them not accepted in the burst, delivered again', result.unansweredLost.length],
 		],
@@ -332,6 +364,7 @@ export function crashDetails(result: CrashResult): string {
 		['run twice', result.ranTwice],
 		['a crashed execution, accepted again and run', result.crashedThenAcceptedAgain],
 		['only crashed executions', result.onlyCrashed],
+		['an execution n8n left `running` after the restart', result.leftRunning],
 		['no execution at all', result.lost],
 	];
 	const time = (iso: string | null) => (iso ? iso.slice(11, 23) : '–');

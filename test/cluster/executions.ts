@@ -176,12 +176,24 @@ export const QUIET_PERIOD_MS = 3000;
  * Waits until the workflow has at least `atLeast` executions for `issueIds` (only up to `expectWithinMs`:
  * an accepted delivery whose execution never appears must be counted as missing, not hang the suite),
  * then until none of its executions is unfinished, then a quiet period, and returns its executions.
+ * `abandoned`: ids of executions no process runs any more (running in a process that was killed); while
+ * one of them is still `running` it is not waited for.
  */
 export async function settled(
 	db: Db,
 	workflowId: string,
-	{ issueIds = [] as string[], atLeast = 0, expectWithinMs = 60_000, timeoutMs = 300_000 } = {},
+	{
+		issueIds = [] as string[],
+		atLeast = 0,
+		expectWithinMs = 60_000,
+		timeoutMs = 300_000,
+		abandoned = new Set<number>(),
+	} = {},
 ): Promise<Execution[]> {
+	const open = (executions: Execution[]) =>
+		executions.filter(
+			(e) => UNFINISHED.includes(e.status) && !(e.status === 'running' && abandoned.has(e.id)),
+		);
 	const started = Date.now();
 	for (;;) {
 		const executions = await executionsOf(db, workflowId);
@@ -191,11 +203,12 @@ export async function settled(
 	for (let round = 0; round < 2; round += 1) {
 		for (;;) {
 			const executions = await executionsOf(db, workflowId);
-			if (executions.every((e) => !UNFINISHED.includes(e.status))) break;
+			if (open(executions).length === 0) break;
 			if (Date.now() - started > timeoutMs) {
-				const open = executions.filter((e) => UNFINISHED.includes(e.status));
 				throw new Error(
-					`n8n did not settle within ${timeoutMs} ms: executions ${open.map((e) => `${e.id} (${e.status})`).join(', ')} of ${workflowId} are unfinished`,
+					`n8n did not settle within ${timeoutMs} ms: executions ${open(executions)
+						.map((e) => `${e.id} (${e.status})`)
+						.join(', ')} of ${workflowId} are unfinished`,
 				);
 			}
 			await sleep(250);

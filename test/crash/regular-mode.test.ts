@@ -102,6 +102,7 @@ describe('regular mode: n8n killed with SIGKILL in the middle of a burst, then r
 				workflowId: workflow.id,
 				url: triggerUrl(n8n!.baseUrl, workflow),
 				headers: apiKey.headers,
+				ranExecutions: true,
 				kill: () => n8n!.kill(),
 				restart: async () => {
 					await n8n!.start();

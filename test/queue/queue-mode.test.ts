@@ -384,6 +384,7 @@ describe('crash: webhook process 1 killed with SIGKILL in the middle of a burst 
 				workflowId: workflows.crash.id,
 				url: triggerUrl(webhook1.baseUrl, workflows.crash),
 				headers: apiKey.headers,
+				ranExecutions: false,
 				kill: () => webhook1.kill(),
 				restart: async () => {
 					await webhook1.start();
