@@ -53,7 +53,18 @@ export async function openIssueStore(
 	kind: IssueMemoryKind,
 	capacity: number,
 ): Promise<IssueStore> {
-	if (kind === 'redis') return await redisStore(context, capacity);
+	if (kind === 'redis') {
+		// An issue this process already knows to be seen is answered from its cache before anything else:
+		// loading the Redis credential (a database query and a decryption per delivery) is left to the
+		// deliveries that need the server.
+		const cache = redisCacheFor(scopeOf(context), capacity);
+		let store: Promise<RedisIssueStore> | undefined;
+		const open = async () => await (store ??= redisStore(context, capacity));
+		return {
+			claim: async (key) => (cache.has(key) ? { state: 'seen' } : await (await open()).claim(key)),
+			confirm: async (key) => await (await open()).confirm(key),
+		};
+	}
 	const store = processStoreFor(scopeOf(context), capacity);
 	if (!store.current) {
 		store.merge(context.getWorkflowStaticData('node')[STATIC_DATA_KEY], { current: true });
@@ -111,9 +122,14 @@ export async function rememberExecuted(
 		.map((delivery) => issueKey(delivery.message.eventData.id));
 	if (keys.length === 0) return;
 	if (kind === 'redis') {
+		// An issue this process already knows to be confirmed (in regular mode the delivery's answer has
+		// usually confirmed it by now) needs neither the credential nor a second round trip.
+		const cache = redisCacheFor(scopeOf(context), capacity);
+		const unconfirmed = keys.filter((key) => !cache.has(key));
+		if (unconfirmed.length === 0) return;
 		try {
 			const store = await redisStore(context, capacity);
-			for (const key of keys) await store.confirm(key);
+			for (const key of unconfirmed) await store.confirm(key);
 		} catch (error) {
 			context.logger.warn(
 				`ISPM Issue Trigger: could not record the issue in its Redis memory; a repeated delivery may start it again: ${(error as Error).message}`,

@@ -241,6 +241,20 @@ describe('the trigger with issueMemory: redis', () => {
 		expect(one.executions.length + two.executions.length).toBe(1);
 	});
 
+	it('should answer a duplicate this process confirmed without loading the Redis credential', async () => {
+		const host = trigger();
+		await host.deliver(deliveryOf('known'));
+		await host.idle();
+		// This host's own loads only: hosts of earlier tests may still be finishing their executions.
+		const loads = jest.spyOn(
+			host as unknown as { credential(type: string): unknown },
+			'credential',
+		);
+		expect((await host.deliver(deliveryOf('known'))).body).toMatchObject({ status: 'duplicate' });
+		expect(loads.mock.calls.filter(([type]) => type === 'ispmRedisApi')).toEqual([]);
+		loads.mockRestore();
+	});
+
 	it('should remember across a restart of every process', async () => {
 		const before = trigger();
 		await before.deliver(deliveryOf('kept'));
