@@ -213,6 +213,14 @@ describe('a SOAR designer in the n8n editor', () => {
 			]) {
 				expect(noticeText).toContain(words);
 			}
+			// Where issues are remembered: this n8n instance by default, with a notice on when to choose Redis.
+			await panel.getByText('Remember Issues In', { exact: true }).first().waitFor();
+			await panel.getByText('This n8n Instance', { exact: true }).first().waitFor();
+			const memoryNotice = await panel
+				.getByText('when n8n runs in queue mode', { exact: false })
+				.first()
+				.innerText();
+			expect(memoryNotice).toContain('multi-main');
 			await shots.take(page, '2-trigger-panel');
 
 			// Issue types offer every known ISPM title.
