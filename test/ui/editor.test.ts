@@ -215,7 +215,15 @@ describe('a SOAR designer in the n8n editor', () => {
 			}
 			// Where issues are remembered: this n8n instance by default, with a notice on when to choose Redis.
 			await panel.getByText('Remember Issues In', { exact: true }).first().waitFor();
-			await panel.getByText('This n8n Instance', { exact: true }).first().waitFor();
+			// n8n shows the chosen option as an input's value or as text, depending on its select component.
+			const memory = parameterInput(panel, 'issueMemory');
+			await memory.waitFor();
+			const inputValues = await memory
+				.locator('input')
+				.evaluateAll((inputs) =>
+					inputs.map((input) => (input as unknown as { value: string }).value),
+				);
+			expect(`${await memory.innerText()} ${inputValues.join(' ')}`).toContain('This n8n Instance');
 			const memoryNotice = await panel
 				.getByText('when n8n runs in queue mode', { exact: false })
 				.first()
