@@ -12,7 +12,7 @@
  * The sorted set keeps the newest `rememberIssues` keys: confirming one more removes the oldest.
  *
  * The process's own copy of what it has learnt (`KeyRing`) stays in front: an issue this process already
- * knows to be seen costs no round trip.
+ * knows to be seen costs no round trip, and no client is even asked for (see the constructor).
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -93,25 +93,33 @@ function withScripts(client: Redis): Redis & IssueScripts {
 	return scripted as Redis & IssueScripts;
 }
 
-export class RedisIssueStore implements IssueStore {
-	private readonly client: Redis & IssueScripts;
+/** A Redis client and the credential it was made from (the credential only for error messages). */
+export interface RedisConnection {
+	client: Redis;
+	credential: RedisCredential;
+}
 
+export class RedisIssueStore implements IssueStore {
 	private readonly keys: RedisKeys;
 
+	private connection: Promise<{
+		client: Redis & IssueScripts;
+		credential: RedisCredential;
+	}> | null = null;
+
 	/**
+	 * @param connect gives the client; called once, and only when a key is not in `cache` (loading n8n's
+	 *   credential costs a database query and a decryption). Its errors reach the caller as they are.
 	 * @param scope the trigger node: `<workflow id>:<node id>`.
 	 * @param capacity `rememberIssues`.
 	 * @param cache what this process knows to be seen (see `redisCacheFor`).
-	 * @param credential only for error messages.
 	 */
 	constructor(
-		client: Redis,
+		private readonly connect: () => Promise<RedisConnection>,
 		scope: string,
 		private readonly capacity: number,
 		private readonly cache: KeyRing,
-		private readonly credential: RedisCredential,
 	) {
-		this.client = withScripts(client);
 		this.keys = redisKeys(scope);
 	}
 
@@ -119,8 +127,8 @@ export class RedisIssueStore implements IssueStore {
 		if (this.cache.has(key)) return { state: 'seen' };
 		const token = randomUUID();
 		const [state, msLeft] = await this.ask(
-			async () =>
-				await this.client.ispmIssueClaim(
+			async (client) =>
+				await client.ispmIssueClaim(
 					this.keys.seen,
 					this.keys.claim(key),
 					key,
@@ -139,17 +147,19 @@ export class RedisIssueStore implements IssueStore {
 				confirm: async () => await this.confirm(key),
 				release: async () => {
 					await this.ask(
-						async () => await this.client.ispmIssueRelease(this.keys.claim(key), token),
+						async (client) => await client.ispmIssueRelease(this.keys.claim(key), token),
 					);
 				},
 			},
 		};
 	}
 
+	/** Known to this process as seen: Redis has recorded it already, nothing to do. */
 	async confirm(key: string): Promise<void> {
+		if (this.cache.has(key)) return;
 		await this.ask(
-			async () =>
-				await this.client.ispmIssueConfirm(
+			async (client) =>
+				await client.ispmIssueConfirm(
 					this.keys.seen,
 					this.keys.claim(key),
 					this.keys.sequence,
@@ -161,13 +171,18 @@ export class RedisIssueStore implements IssueStore {
 	}
 
 	/** Runs a command; whatever fails becomes an `IssueMemoryUnreachableError` saying why. */
-	private async ask<T>(command: () => Promise<T>): Promise<T> {
-		const result = await command().then(
+	private async ask<T>(command: (client: Redis & IssueScripts) => Promise<T>): Promise<T> {
+		this.connection ??= this.connect().then(({ client, credential }) => ({
+			client: withScripts(client),
+			credential,
+		}));
+		const { client, credential } = await this.connection;
+		const result = await command(client).then(
 			(value) => ({ ok: true as const, value }),
 			(error: unknown) => ({ ok: false as const, error }),
 		);
 		if (!result.ok)
-			throw new IssueMemoryUnreachableError(describeRedisError(result.error, this.credential));
+			throw new IssueMemoryUnreachableError(describeRedisError(result.error, credential));
 		return result.value;
 	}
 }

@@ -29,18 +29,29 @@ type Context = IWebhookFunctions | IExecuteFunctions;
 /** The trigger node's scope in every store: workflow id and node id. */
 const scopeOf = (context: Context) => `${context.getWorkflow().id}:${context.getNode().id}`;
 
-async function redisStore(context: Context, capacity: number): Promise<RedisIssueStore> {
-	const credential = await context.getCredentials<RedisCredential & IDataObject>(
-		REDIS_CREDENTIAL_TYPE,
-	);
-	const credentialId = context.getNode().credentials?.[REDIS_CREDENTIAL_TYPE]?.id ?? 'unnamed';
-	const client = await sharedRedisClient(credentialId, credential, (event, message) =>
-		event === 'down'
-			? context.logger.warn(`ISPM Issue Trigger: issue memory unreachable: ${message}`)
-			: context.logger.info(`ISPM Issue Trigger: ${message}`),
-	);
+/**
+ * The trigger node's Redis store. Its cache answers the issues this process knows to be seen; the credential
+ * is loaded and the shared client taken only for the others.
+ */
+function redisStore(context: Context, capacity: number): RedisIssueStore {
 	const scope = scopeOf(context);
-	return new RedisIssueStore(client, scope, capacity, redisCacheFor(scope, capacity), credential);
+	return new RedisIssueStore(
+		async () => {
+			const credential = await context.getCredentials<RedisCredential & IDataObject>(
+				REDIS_CREDENTIAL_TYPE,
+			);
+			const credentialId = context.getNode().credentials?.[REDIS_CREDENTIAL_TYPE]?.id ?? 'unnamed';
+			const client = await sharedRedisClient(credentialId, credential, (event, message) =>
+				event === 'down'
+					? context.logger.warn(`ISPM Issue Trigger: issue memory unreachable: ${message}`)
+					: context.logger.info(`ISPM Issue Trigger: ${message}`),
+			);
+			return { client, credential };
+		},
+		scope,
+		capacity,
+		redisCacheFor(scope, capacity),
+	);
 }
 
 /**
@@ -53,18 +64,7 @@ export async function openIssueStore(
 	kind: IssueMemoryKind,
 	capacity: number,
 ): Promise<IssueStore> {
-	if (kind === 'redis') {
-		// An issue this process already knows to be seen is answered from its cache before anything else:
-		// loading the Redis credential (a database query and a decryption per delivery) is left to the
-		// deliveries that need the server.
-		const cache = redisCacheFor(scopeOf(context), capacity);
-		let store: Promise<RedisIssueStore> | undefined;
-		const open = async () => await (store ??= redisStore(context, capacity));
-		return {
-			claim: async (key) => (cache.has(key) ? { state: 'seen' } : await (await open()).claim(key)),
-			confirm: async (key) => await (await open()).confirm(key),
-		};
-	}
+	if (kind === 'redis') return redisStore(context, capacity);
 	const store = processStoreFor(scopeOf(context), capacity);
 	if (!store.current) {
 		store.merge(context.getWorkflowStaticData('node')[STATIC_DATA_KEY], { current: true });
@@ -122,14 +122,11 @@ export async function rememberExecuted(
 		.map((delivery) => issueKey(delivery.message.eventData.id));
 	if (keys.length === 0) return;
 	if (kind === 'redis') {
-		// An issue this process already knows to be confirmed (in regular mode the delivery's answer has
-		// usually confirmed it by now) needs neither the credential nor a second round trip.
-		const cache = redisCacheFor(scopeOf(context), capacity);
-		const unconfirmed = keys.filter((key) => !cache.has(key));
-		if (unconfirmed.length === 0) return;
+		// Issues this process already knows to be confirmed (in regular mode the delivery's answer has usually
+		// confirmed them by now) cost neither the credential nor a round trip (RedisIssueStore.confirm).
 		try {
-			const store = await redisStore(context, capacity);
-			for (const key of unconfirmed) await store.confirm(key);
+			const store = redisStore(context, capacity);
+			for (const key of keys) await store.confirm(key);
 		} catch (error) {
 			context.logger.warn(
 				`ISPM Issue Trigger: could not record the issue in its Redis memory; a repeated delivery may start it again: ${(error as Error).message}`,

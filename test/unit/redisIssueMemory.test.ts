@@ -79,9 +79,11 @@ async function redisAnswers(): Promise<boolean> {
 
 const credential = () => ({ host: '127.0.0.1', port: redis.port });
 
+const connected = (client: Redis) => async () => ({ client, credential: credential() });
+
 /** A store as one n8n process would have it: its own client and its own cache. */
 function processStore(scope = 'wf-1:node-1', capacity = 100) {
-	return new RedisIssueStore(newClient(), scope, capacity, new KeyRing(capacity), credential());
+	return new RedisIssueStore(connected(newClient()), scope, capacity, new KeyRing(capacity));
 }
 
 const isNew = (outcome: ClaimOutcome): outcome is Extract<ClaimOutcome, { state: 'new' }> =>
@@ -134,8 +136,22 @@ describe('RedisIssueStore', () => {
 		expect((await a.claim(issueKey('released'))).state).toBe('pending');
 	});
 
+	it('should neither connect nor ask Redis for an issue this process knows to be seen', async () => {
+		const cache = new KeyRing(10);
+		const connect = jest.fn(connected(newClient()));
+		await new RedisIssueStore(connect, 'wf-1:node-1', 10, cache).confirm(issueKey('known'));
+		expect(connect).toHaveBeenCalledTimes(1);
+		// The next delivery or execution of this process: a new store over the same cache.
+		const later = new RedisIssueStore(connect, 'wf-1:node-1', 10, cache);
+		expect(await later.claim(issueKey('known'))).toEqual({ state: 'seen' });
+		await later.confirm(issueKey('known'));
+		expect(connect).toHaveBeenCalledTimes(1);
+		expect((await later.claim(issueKey('other'))).state).toBe('new');
+		expect(connect).toHaveBeenCalledTimes(2);
+	});
+
 	it('should keep the newest rememberIssues confirmed issues, forgetting the oldest first', async () => {
-		const store = new RedisIssueStore(newClient(), 'wf-1:node-1', 3, new KeyRing(3), credential());
+		const store = new RedisIssueStore(connected(newClient()), 'wf-1:node-1', 3, new KeyRing(3));
 		for (const id of ['a', 'b', 'c', 'd']) await store.confirm(issueKey(id));
 		const admin = newClient();
 		expect(await admin.zrange(redisKeys('wf-1:node-1').seen, 0, -1)).toEqual(
@@ -185,7 +201,7 @@ describe('sharedRedisClient', () => {
 	it('should fail plainly while Redis is down and work again after it restarts', async () => {
 		const events: string[] = [];
 		const client = await sharedRedisClient('cred-r', credential(), (event) => events.push(event));
-		const store = new RedisIssueStore(client, 'wf-1:node-1', 10, new KeyRing(10), credential());
+		const store = new RedisIssueStore(connected(client), 'wf-1:node-1', 10, new KeyRing(10));
 		await store.confirm(issueKey('before'));
 		await redis.stop();
 		await expect(store.claim(issueKey('during'))).rejects.toThrow(
